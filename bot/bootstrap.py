@@ -1,0 +1,91 @@
+"""The composition root: builds every adapter once and hands them in. Production and tests both call it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import SystemClock
+from bot.settings import Settings
+from handlers.catalogue import Catalogue
+from handlers.config import IntakeConfig
+from handlers.conversation.engine import ConversationEngine
+from handlers.delivery import OutboxDelivery, Sender
+from handlers.ports import Clock
+from store.database import create_engine, session_factory
+from store.migrate import SchemaState, schema_state, upgrade
+from store.uow import SqlUnitOfWorkFactory
+
+
+class SchemaNotReady(Exception):
+    def __init__(self, state: SchemaState) -> None:
+        super().__init__(f"database schema at {state.current}, head is {state.head}")
+        self.state = state
+
+
+class DatabaseUnreachable(Exception):
+    pass
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    uow_factory: SqlUnitOfWorkFactory
+    catalogue: Catalogue
+    clock: Clock
+    intake: IntakeConfig
+    conversation: ConversationEngine
+    delivery: OutboxDelivery
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+
+async def prepare_database(engine: AsyncEngine, *, migrate: bool) -> SchemaState:
+    """Check the schema is at head, migrating first when allowed; raise when it is not usable."""
+    try:
+        state = await schema_state(engine)
+    except (OperationalError, DBAPIError, OSError) as exc:
+        raise DatabaseUnreachable(str(exc).splitlines()[0]) from exc
+    if state.up_to_date:
+        return state
+    if not migrate:
+        raise SchemaNotReady(state)
+    await upgrade(engine)
+    return await schema_state(engine)
+
+
+async def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    catalogue: Catalogue | None = None,
+    senders: dict[str, Sender] | None = None,
+    engine_options: dict[str, Any] | None = None,
+) -> App:
+    engine = create_engine(settings.database, **(engine_options or {}))
+    try:
+        await prepare_database(engine, migrate=settings.migrates_itself)
+    except Exception:
+        await engine.dispose()
+        raise
+    clock = clock or SystemClock()
+    catalogue = catalogue or Catalogue.load()
+    uow_factory = SqlUnitOfWorkFactory(session_factory(engine))
+    intake = settings.intake.to_config()
+    return App(
+        settings=settings,
+        engine=engine,
+        uow_factory=uow_factory,
+        catalogue=catalogue,
+        clock=clock,
+        intake=intake,
+        conversation=ConversationEngine(
+            uow_factory=uow_factory, clock=clock, catalogue=catalogue, config=intake
+        ),
+        delivery=OutboxDelivery(uow_factory=uow_factory, clock=clock, senders=senders or {}),
+    )

@@ -1,0 +1,103 @@
+"""Settings from the environment (``NGHEDAN_*``, nested with ``__``) and an optional TOML file named by
+``NGHEDAN_CONFIG``. Built once at start-up by ``load_settings``; nothing reads the environment at import."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from handlers.config import IntakeConfig
+from store.database import is_sqlite
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///nghedan.sqlite3"
+
+
+class IntakeSettings(BaseModel):
+    content_min: int = Field(default=20, ge=1)
+    content_max: int = Field(default=4000, ge=100, le=4000)
+    max_attachments: int = Field(default=5, ge=0, le=10)
+    max_attachment_mb: int = Field(default=20, ge=1, le=20)
+    draft_ttl_days: int = Field(default=7, ge=1)
+    resume_after_minutes: int = Field(default=60, ge=1)
+
+    def to_config(self) -> IntakeConfig:
+        return IntakeConfig(
+            content_min=self.content_min,
+            content_max=self.content_max,
+            max_attachments=self.max_attachments,
+            max_attachment_bytes=self.max_attachment_mb * 1024 * 1024,
+            draft_ttl=timedelta(days=self.draft_ttl_days),
+            resume_after=timedelta(minutes=self.resume_after_minutes),
+        )
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    api_base: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    webhook_path: str = "/telegram/webhook"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NGHEDAN_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    # None: migrate automatically on the embedded SQLite database, refuse to start elsewhere.
+    auto_migrate: bool | None = None
+    log_level: str = "WARNING"
+    intake: IntakeSettings = IntakeSettings()
+    telegram: TelegramSettings = TelegramSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("NGHEDAN_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @property
+    def database(self) -> str:
+        return self.database_url.get_secret_value()
+
+    @property
+    def migrates_itself(self) -> bool:
+        if self.auto_migrate is not None:
+            return self.auto_migrate
+        return is_sqlite(self.database)
+
+
+class ConfigFileMissing(Exception):
+    pass
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings once, at start-up: environment over the TOML file over defaults."""
+    config_file = os.environ.get("NGHEDAN_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigFileMissing(config_file)
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Channel-neutral use cases and the conversation engine. Imports nothing from any transport."""

@@ -1,0 +1,193 @@
+"""Loading or updating a commune (tenant) from its description: villages, fields of petitions, units.
+
+Nothing is ever deleted: what disappears from the description is deactivated, because cases refer to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from handlers.ports import UnitOfWork
+from models.commune import Commune, Unit, Village
+from models.commune import Field as FieldRow
+from models.enums import VillageKind
+
+_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+_SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class VillageSpec(_Strict):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    kind: VillageKind = VillageKind.XOM
+
+
+class FieldSpec(_Strict):
+    slug: str
+    label: str = Field(min_length=1, max_length=200)
+    label_en: str = ""
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError("slug: lowercase letters, digits and underscores, starting with a letter")
+        return value
+
+
+class UnitSpec(_Strict):
+    code: str
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not _CODE.match(value):
+            raise ValueError("unit code: 1–10 capital letters or digits, starting with a letter")
+        return value
+
+
+class CommuneSpec(_Strict):
+    """A commune as written in ``examples/commune.*.toml``."""
+
+    code: str
+    name: str = Field(min_length=1, max_length=200)
+    province: str = ""
+    office_address: str = ""
+    hotline: str = ""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    villages: list[VillageSpec] = Field(default_factory=list)
+    fields: list[FieldSpec] = Field(min_length=1)
+    units: list[UnitSpec] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not _CODE.match(value):
+            raise ValueError("commune code: 1–10 capital letters or digits, starting with a letter (e.g. PT)")
+        return value
+
+    @model_validator(mode="after")
+    def _unique(self) -> CommuneSpec:
+        for label, keys in (
+            ("village code", [v.code for v in self.villages]),
+            ("field slug", [f.slug for f in self.fields]),
+            ("unit code", [u.code for u in self.units]),
+        ):
+            duplicates = sorted({k for k in keys if keys.count(k) > 1})
+            if duplicates:
+                raise ValueError(f"duplicate {label}: {', '.join(duplicates)}")
+        return self
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    commune_id: int
+    code: str
+    name: str
+    villages: int
+    fields: int
+    units: int
+    created: bool
+
+
+SpecT = TypeVar("SpecT", VillageSpec, FieldSpec, UnitSpec)
+RowT = TypeVar("RowT", Village, FieldRow, Unit)
+
+
+async def _sync(
+    uow: UnitOfWork,
+    existing: Sequence[RowT],
+    key: Callable[[RowT], str],
+    specs: Sequence[SpecT],
+    spec_key: Callable[[SpecT], str],
+    make: Callable[[SpecT], RowT],
+    update: Callable[[RowT, SpecT], None],
+) -> None:
+    """Create missing rows, update present ones (keeping the file's order), deactivate the rest."""
+    rows = {key(row): row for row in existing}
+    for position, spec in enumerate(specs):
+        row = rows.pop(spec_key(spec), None)
+        if row is None:
+            row = make(spec)
+            await uow.communes.add(row)
+        update(row, spec)
+        row.position, row.active = position, True
+    for row in rows.values():
+        row.active = False
+
+
+def _update_village(row: Village, spec: VillageSpec) -> None:
+    row.name, row.kind = spec.name, spec.kind
+
+
+def _update_field(row: FieldRow, spec: FieldSpec) -> None:
+    row.label, row.label_en = spec.label, spec.label_en
+
+
+def _update_unit(row: Unit, spec: UnitSpec) -> None:
+    row.name, row.description = spec.name, spec.description
+
+
+async def import_commune(uow: UnitOfWork, spec: CommuneSpec, *, now: datetime) -> ImportSummary:
+    """Create the commune or bring it in line with ``spec``; the caller commits."""
+    commune = await uow.communes.by_code(spec.code)
+    created = commune is None
+    if commune is None:
+        commune = Commune(code=spec.code, name=spec.name, created_at=now)
+        await uow.communes.add(commune)
+    commune.name = spec.name
+    commune.province = spec.province
+    commune.office_address = spec.office_address
+    commune.hotline = spec.hotline
+    commune.settings = dict(spec.settings)
+    commune.updated_at = now
+    cid = commune.id
+    await _sync(
+        uow,
+        await uow.communes.villages(cid, include_inactive=True),
+        lambda row: row.code,
+        spec.villages,
+        lambda s: s.code,
+        lambda s: Village(commune_id=cid, code=s.code, name=s.name),
+        _update_village,
+    )
+    await _sync(
+        uow,
+        await uow.communes.fields(cid, include_inactive=True),
+        lambda row: row.slug,
+        spec.fields,
+        lambda s: s.slug,
+        lambda s: FieldRow(commune_id=cid, slug=s.slug, label=s.label),
+        _update_field,
+    )
+    await _sync(
+        uow,
+        await uow.communes.units(cid, include_inactive=True),
+        lambda row: row.code,
+        spec.units,
+        lambda s: s.code,
+        lambda s: Unit(commune_id=cid, code=s.code, name=s.name),
+        _update_unit,
+    )
+
+    return ImportSummary(
+        commune_id=commune.id,
+        code=commune.code,
+        name=commune.name,
+        villages=len(spec.villages),
+        fields=len(spec.fields),
+        units=len(spec.units),
+        created=created,
+    )

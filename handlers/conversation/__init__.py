@@ -1,0 +1,1 @@
+"""The conversation engine: an explicit, named state machine whose state lives in the database."""

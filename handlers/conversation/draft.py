@@ -1,0 +1,66 @@
+"""The petition being written, stored as JSON on the conversation row."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from models.enums import CaseKind
+from models.values import AttachmentInfo
+
+
+@dataclass
+class Draft:
+    kind: str | None = None
+    field: str | None = None
+    content: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    location_text: str | None = None
+    village_id: int | None = None
+    location_done: bool = False
+    attachments: list[AttachmentInfo] = dataclasses.field(default_factory=list)
+    attachments_done: bool = False
+    anonymous: bool = False
+    anonymous_confirmed: bool = False  # an anonymous tố cáo the citizen chose to send anyway
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    editing: bool = False
+    carry_over: str | None = None
+    pending_text: str | None = None  # text awaiting a decision: too long, or offered as a petition
+    held_text: str | None = None  # what a returning citizen typed before choosing to resume or restart
+    return_step: str | None = None
+
+    @property
+    def case_kind(self) -> CaseKind | None:
+        return CaseKind(self.kind) if self.kind else None
+
+    @property
+    def has_identity(self) -> bool:
+        return bool(self.name and self.phone and self.address)
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None or bool(self.location_text)
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether the citizen has started writing a petition (anything worth offering to resume)."""
+        return bool(self.kind or self.field or self.content or self.attachments)
+
+    def clear_identity(self) -> None:
+        self.name = self.phone = self.address = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Draft:
+        if not data:
+            return cls()
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["attachments"] = [AttachmentInfo(**a) for a in values.get("attachments", [])]
+        return cls(**values)

@@ -1,0 +1,291 @@
+"""The conversation engine: one event in, replies out, everything in one unit of work."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from handlers.catalogue import Catalogue
+from handlers.catalogue.keys import Msg
+from handlers.config import IntakeConfig
+from handlers.conversation.commands import Command, ParsedCommand, parse_command
+from handlers.conversation.steps import (
+    STEPS,
+    Step,
+    begin_filing,
+    cancel_draft,
+    choose_commune,
+    current_consent,
+    dispatch,
+    goto,
+    reask,
+    show_case,
+    show_my_cases,
+    wrong_input,
+)
+from handlers.conversation.turn import Turn
+from handlers.events import ChatEvent, Payload, Pick, Text
+from handlers.ports import Clock, ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
+from handlers.replies import Reply
+from handlers.text import fold
+from models.conversation import Conversation
+from models.enums import OutboxPriority
+from models.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+SIDE_STEPS = frozenset({Step.MENU, Step.TRACK_CODE, Step.WITHDRAW_CONSENT, Step.RESUME, Step.OFFER_TEXT})
+FILING_START_ARGS = frozenset({"gui", "guidon", "file", "new"})
+
+
+@dataclass(frozen=True)
+class _FailedTurn:
+    """What an apology needs from a turn that failed, copied before its rows are expired."""
+
+    step: str
+    language: str
+    hotline: str
+    submitting: bool
+
+    @classmethod
+    def of(cls, turn: Turn) -> _FailedTurn:
+        hotline = turn.commune.hotline if turn.commune else ""
+        return cls(turn.step, turn.language, hotline, turn.submitting)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What a channel must deliver after handling an event.
+
+    When ``committed`` the replies are already in the outbox (``outbox_ids``, in order) and the channel
+    delivers those rows; otherwise nothing was saved and the replies are an apology to send directly.
+    """
+
+    replies: tuple[Reply, ...]
+    outbox_ids: tuple[int, ...]
+    committed: bool
+
+
+class ConversationEngine:
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        catalogue: Catalogue,
+        config: IntakeConfig,
+        max_attempts: int = 3,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._catalogue = catalogue
+        self._config = config
+        self._max_attempts = max_attempts
+
+    async def handle(self, event: ChatEvent) -> TurnResult:
+        """Process one event. Never raises: a failure rolls everything back and yields an apology."""
+        failed: _FailedTurn | None = None
+        for _attempt in range(self._max_attempts):
+            failed = None
+            try:
+                async with self._uow_factory() as uow:
+                    turn = await self._open(uow, event)
+                    try:
+                        await self._run(turn, event.payload)
+                        turn.save()
+                        ids = await self._enqueue(uow, turn)
+                        await uow.commit()
+                    except BaseException:
+                        failed = _FailedTurn.of(turn)  # read now: the rollback expires the turn's rows
+                        raise
+                    return TurnResult(tuple(turn.replies), ids, committed=True)
+            except ConcurrentUpdate:
+                log.info("concurrent update, retrying event %s", event.event_key)
+                continue
+            except Exception:
+                # No user text in the log line; SQL parameters are hidden by the engine settings.
+                step = failed.step if failed else "-"
+                log.exception("event %s on %s failed at step %s", event.event_key, event.channel, step)
+                return self._apology(failed)
+        log.error("event %s gave up after %d concurrent updates", event.event_key, self._max_attempts)
+        return self._apology(failed)
+
+    def _apology(self, failed: _FailedTurn | None) -> TurnResult:
+        language = failed.language if failed else "vi"
+        if failed is not None and failed.submitting:
+            key = Msg.COMMON_NOT_SAVED if failed.hotline else Msg.COMMON_NOT_SAVED_NO_HOTLINE
+            text = self._catalogue.text(language, key, hotline=failed.hotline)
+        else:
+            text = self._catalogue.text(language, Msg.COMMON_SYSTEM_ERROR)
+        return TurnResult((Reply(text),), (), committed=False)
+
+    async def _open(self, uow: UnitOfWork, event: ChatEvent) -> Turn:
+        now = self._clock.now()
+        conversation = await uow.conversations.get(event.channel, event.chat_id)
+        is_new = conversation is None
+        if conversation is None:
+            conversation = Conversation(
+                channel=event.channel,
+                chat_id=event.chat_id,
+                account_id=event.sender_id,
+                step=Step.MENU.value,
+                updated_at=now,
+            )
+            await uow.conversations.add(conversation)
+        commune = await uow.communes.get(conversation.commune_id) if conversation.commune_id else None
+        citizen = None
+        if commune is not None:
+            citizen = await uow.citizens.by_account(commune.id, event.channel, event.sender_id)
+        turn = Turn(
+            uow=uow,
+            event=event,
+            conversation=conversation,
+            commune=commune,
+            citizen=citizen,
+            catalogue=self._catalogue,
+            config=self._config,
+            now=now,
+            channel_label=self._catalogue.text(conversation.language or "vi", _channel_key(event.channel)),
+        )
+        turn.is_new = is_new
+        return turn
+
+    async def _run(self, turn: Turn, payload: Payload) -> None:
+        if turn.commune is None and not await self._settle_commune(turn, payload):
+            return
+        self._expire_draft(turn)
+        if isinstance(payload, Text) and not payload.text.strip():
+            turn.say(Msg.COMMON_EMPTY)
+            await reask(turn)
+            return
+        step = Step(turn.step)
+        if isinstance(payload, Text):
+            command = parse_command(payload.text, keywords=not STEPS[step].free_text)
+            if command is not None:
+                await self._command(turn, command)
+                return
+        if self._came_back(turn, payload):
+            turn.draft.return_step = step.value
+            if isinstance(payload, Text):
+                turn.draft.held_text = payload.text.strip()
+            await goto(turn, Step.RESUME)
+            return
+        await dispatch(turn, payload)
+
+    async def _settle_commune(self, turn: Turn, payload: Payload) -> bool:
+        """Make sure the conversation knows its commune; False when the turn is already answered."""
+        if turn.step == Step.CHOOSE_COMMUNE.value:
+            await dispatch(turn, payload)
+            return False
+        communes = await turn.uow.communes.list_all()
+        if not communes:
+            turn.say(Msg.COMMON_NO_COMMUNE)
+            return False
+        argument = ""
+        if isinstance(payload, Text):
+            command = parse_command(payload.text, keywords=False)
+            if command is not None and command.command is Command.START:
+                argument = command.argument
+        if len(communes) == 1:
+            await choose_commune(turn, communes[0].code)
+        elif not (argument and await choose_commune(turn, argument.split("_")[0])):
+            await goto(turn, Step.CHOOSE_COMMUNE)
+            return False
+        turn.say(Msg.COMMON_GREETING)
+        if turn.is_new and not isinstance(payload, Text):
+            await goto(turn, Step.MENU)
+            return False
+        return True
+
+    def _expire_draft(self, turn: Turn) -> None:
+        started = turn.conversation.draft_started_at
+        if turn.draft.in_progress and started is not None and turn.now - started > turn.config.draft_ttl:
+            turn.say(Msg.DRAFT_EXPIRED, date=turn.day(started), days=turn.config.draft_ttl.days)
+            turn.reset_draft()
+            turn.conversation.step = Step.MENU.value
+
+    def _came_back(self, turn: Turn, payload: Payload) -> bool:
+        """A citizen returning after a pause to an unfinished draft is offered to continue it."""
+        if turn.is_new or not turn.draft.in_progress or not STEPS[Step(turn.step)].drafting:
+            return False
+        if isinstance(payload, Pick) and payload.ask_seq == turn.conversation.ask_seq:
+            return False  # pressing a button of the current question is plainly continuing
+        return turn.now - turn.conversation.updated_at > turn.config.resume_after
+
+    async def _command(self, turn: Turn, parsed: ParsedCommand) -> None:
+        step = Step(turn.step)
+        in_draft = turn.draft.in_progress and STEPS[step].drafting
+        command = parsed.command
+        if command in (Command.START, Command.MENU, Command.FILE):
+            wants_filing = (
+                command is Command.FILE or fold(parsed.argument).split("_")[-1] in FILING_START_ARGS
+            )
+            if in_draft:
+                turn.draft.return_step = step.value
+                await goto(turn, Step.RESUME)
+            elif wants_filing:
+                await begin_filing(turn)
+            else:
+                await goto(turn, Step.MENU)
+        elif command is Command.CANCEL:
+            await cancel_draft(turn)
+        elif command is Command.HELP:
+            turn.say(Msg.HELP_GENERAL)
+            turn.say(Msg.HELP_CURRENT_STEP, step_help=turn.t(STEPS[step].help))
+            await reask(turn)
+        elif command is Command.TRACK and parsed.argument:
+            await show_case(turn, parsed.argument)
+            await self._back_to_step(turn, in_draft)
+        elif command is Command.TRACK:
+            if step not in SIDE_STEPS:
+                turn.draft.return_step = step.value
+            await goto(turn, Step.TRACK_CODE)
+        elif command is Command.MINE:
+            await show_my_cases(turn)
+            await self._back_to_step(turn, in_draft)
+        elif command is Command.WITHDRAW_CONSENT:
+            if await current_consent(turn) is None:
+                turn.say(Msg.CONSENT_WITHDRAW_NONE)
+                await reask(turn)
+            else:
+                if step not in SIDE_STEPS:
+                    turn.draft.return_step = step.value
+                await goto(turn, Step.WITHDRAW_CONSENT)
+        elif command is Command.UNKNOWN:
+            turn.say(Msg.COMMON_UNKNOWN_COMMAND, name=parsed.argument)
+            await reask(turn)
+        else:  # pragma: no cover - every command is handled above
+            await wrong_input(turn, Text(""))
+
+    async def _back_to_step(self, turn: Turn, in_draft: bool) -> None:
+        if in_draft:
+            turn.say(Msg.TRACK_RESUME_HINT)
+        await reask(turn)
+
+    async def _enqueue(self, uow: UnitOfWork, turn: Turn) -> tuple[int, ...]:
+        """Write this turn's replies to the outbox, keyed by the event so a replay cannot duplicate them."""
+        ids: list[int] = []
+        event = turn.event
+        for index, reply in enumerate(turn.replies):
+            message = OutboxMessage(
+                channel=event.channel,
+                chat_id=event.chat_id,
+                delivery_key=f"{event.event_key}#{index}",
+                payload=reply.to_payload(),
+                created_at=turn.now,
+                next_attempt_at=turn.now,
+                commune_id=turn.commune.id if turn.commune else None,
+                citizen_id=turn.citizen.id if turn.citizen else None,
+                case_id=turn.case_id,
+                priority=OutboxPriority.REPLY,
+            )
+            await uow.outbox.add(message)
+            ids.append(message.id)
+        return tuple(ids)
+
+
+def _channel_key(channel: str) -> Msg:
+    try:
+        return Msg(f"channel.{channel}")
+    except ValueError:
+        return Msg.CHANNEL_CONSOLE

@@ -1,0 +1,188 @@
+"""One turn of a conversation: the state loaded for one incoming event and the replies it produces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from handlers.catalogue import Catalogue
+from handlers.catalogue.keys import Msg
+from handlers.config import IntakeConfig
+from handlers.conversation.draft import Draft
+from handlers.events import ChatEvent
+from handlers.formatting import format_date, format_datetime
+from handlers.ports import UnitOfWork
+from handlers.replies import Choice, InputRequest, Reply
+from models.citizen import Citizen
+from models.commune import Commune, Field, Village
+from models.conversation import Conversation
+from models.enums import CaseKind, CaseStatus
+
+KIND_LABELS: dict[CaseKind, Msg] = {
+    CaseKind.PHAN_ANH: Msg.KIND_PHAN_ANH,
+    CaseKind.KIEN_NGHI: Msg.KIND_KIEN_NGHI,
+    CaseKind.KHIEU_NAI: Msg.KIND_KHIEU_NAI,
+    CaseKind.TO_CAO: Msg.KIND_TO_CAO,
+    CaseKind.HOI_DAP: Msg.KIND_HOI_DAP,
+}
+KIND_NOUNS: dict[CaseKind, Msg] = {
+    CaseKind.PHAN_ANH: Msg.KIND_NOUN_PHAN_ANH,
+    CaseKind.KIEN_NGHI: Msg.KIND_NOUN_KIEN_NGHI,
+    CaseKind.KHIEU_NAI: Msg.KIND_NOUN_KHIEU_NAI,
+    CaseKind.TO_CAO: Msg.KIND_NOUN_TO_CAO,
+    CaseKind.HOI_DAP: Msg.KIND_NOUN_HOI_DAP,
+}
+STATUS_LABELS: dict[CaseStatus, Msg] = {status: Msg(f"status.{status.value}") for status in CaseStatus}
+
+
+def commune_in_sentence(commune: Commune) -> str:
+    """``Xã Phú Thịnh`` → ``xã Phú Thịnh``, for use inside a sentence."""
+    name = commune.name
+    for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
+        if name.startswith(prefix):
+            return name[0].lower() + name[1:]
+    return name
+
+
+class Turn:
+    """The state of one chat for the length of one event, plus the replies being written to it."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        event: ChatEvent,
+        conversation: Conversation,
+        commune: Commune | None,
+        citizen: Citizen | None,
+        catalogue: Catalogue,
+        config: IntakeConfig,
+        now: datetime,
+        channel_label: str,
+    ) -> None:
+        self.uow = uow
+        self.event = event
+        self.conversation = conversation
+        self.commune = commune
+        self.citizen = citizen
+        self.catalogue = catalogue
+        self.config = config
+        self.now = now
+        self.channel_label = channel_label
+        self.draft = Draft.from_json(conversation.draft)
+        self.replies: list[Reply] = []
+        self.submitting = False
+        self.case_id: int | None = None
+        self.is_new = False  # first event ever seen from this chat
+        self._fields: Sequence[Field] | None = None
+        self._villages: Sequence[Village] | None = None
+
+    # -- language and text -------------------------------------------------------------------------
+    @property
+    def language(self) -> str:
+        return self.conversation.language or "vi"
+
+    def t(self, key: Msg, **params: object) -> str:
+        defaults: dict[str, object] = {"channel": self.channel_label}
+        if self.commune is not None:
+            defaults["commune"] = commune_in_sentence(self.commune)
+            defaults["hotline"] = self.commune.hotline
+        defaults.update(params)
+        return self.catalogue.text(self.language, key, **defaults)
+
+    def say(self, key: Msg, **params: object) -> None:
+        self.replies.append(Reply(self.t(key, **params)))
+
+    def say_text(self, text: str) -> None:
+        self.replies.append(Reply(text))
+
+    def ask(
+        self,
+        text: str,
+        choices: Sequence[Choice] = (),
+        *,
+        request: InputRequest | None = None,
+        request_label: str = "",
+    ) -> None:
+        """Send a question; its choices carry a fresh ``ask_seq`` so older buttons become stale."""
+        self.conversation.ask_seq += 1
+        self.replies.append(
+            Reply(
+                text,
+                tuple(choices),
+                ask_seq=self.conversation.ask_seq,
+                request=request,
+                request_label=request_label,
+            )
+        )
+
+    def when(self, moment: datetime) -> str:
+        return format_datetime(self.catalogue, self.language, moment)
+
+    def day(self, moment: datetime) -> str:
+        return format_date(self.catalogue, self.language, moment)
+
+    def kind_label(self, kind: CaseKind) -> str:
+        return self.t(KIND_LABELS[kind])
+
+    def kind_noun(self, kind: CaseKind) -> str:
+        return self.t(KIND_NOUNS[kind])
+
+    def status_label(self, status: CaseStatus) -> str:
+        return self.t(STATUS_LABELS[status])
+
+    # -- state -------------------------------------------------------------------------------------
+    @property
+    def step(self) -> str:
+        return self.conversation.step
+
+    async def fields(self) -> Sequence[Field]:
+        if self._fields is None:
+            self._fields = await self.uow.communes.fields(self._commune_id()) if self.commune else []
+        return self._fields
+
+    async def villages(self) -> Sequence[Village]:
+        if self._villages is None:
+            self._villages = await self.uow.communes.villages(self._commune_id()) if self.commune else []
+        return self._villages
+
+    async def field_label(self, slug: str | None) -> str:
+        for item in await self.fields():
+            if item.slug == slug:
+                return item.label_for(self.language)
+        return slug or ""
+
+    async def village_name(self, village_id: int | None) -> str | None:
+        for village in await self.villages():
+            if village.id == village_id:
+                return village.name
+        return None
+
+    def _commune_id(self) -> int:
+        if self.commune is None:
+            raise RuntimeError("no commune chosen for this conversation")
+        return self.commune.id
+
+    async def ensure_citizen(self) -> Citizen:
+        """The citizen behind this chat, created on first need (never before a commune is chosen)."""
+        if self.citizen is None:
+            citizen = Citizen(
+                commune_id=self._commune_id(),
+                channel=self.event.channel,
+                account_id=self.event.sender_id,
+                chat_id=self.event.chat_id,
+                language=self.language,
+                created_at=self.now,
+            )
+            await self.uow.citizens.add(citizen)
+            self.citizen = citizen
+            self.conversation.citizen_id = citizen.id
+        return self.citizen
+
+    def reset_draft(self, draft: Draft | None = None) -> None:
+        self.draft = draft or Draft()
+        self.conversation.draft_started_at = self.now if draft is not None else None
+
+    def save(self) -> None:
+        self.conversation.draft = self.draft.to_json()
+        self.conversation.updated_at = self.now

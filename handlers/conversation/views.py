@@ -1,0 +1,46 @@
+"""How a case looks to the citizen who filed it: status and the public timeline, never internal notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.catalogue.keys import Msg
+from handlers.conversation.turn import Turn
+from handlers.tracking import public_timeline
+from models.case import Case
+
+
+async def case_status_text(turn: Turn, case: Case) -> str:
+    lines = [
+        turn.t(
+            Msg.TRACK_TIMELINE_LINE, time=turn.when(event.at), what=turn.t(Msg(f"event.{event.action.value}"))
+        )
+        for event in await public_timeline(turn.uow, case)
+    ]
+    return turn.t(
+        Msg.TRACK_STATUS,
+        code=case.code,
+        kind=turn.kind_label(case.kind),
+        field=await turn.field_label(case.field_slug),
+        date=turn.day(case.received_at),
+        status=turn.status_label(case.status),
+        timeline="\n".join(lines),
+    )
+
+
+async def my_cases_text(turn: Turn, cases: Sequence[Case]) -> str:
+    if not cases:
+        return turn.t(Msg.TRACK_MINE_NONE)
+    lines = [turn.t(Msg.TRACK_MINE_HEADER)]
+    lines += [
+        turn.t(
+            Msg.TRACK_MINE_LINE,
+            code=case.code,
+            kind=turn.kind_label(case.kind),
+            status=turn.status_label(case.status),
+            date=turn.day(case.received_at),
+        )
+        for case in cases
+    ]
+    lines.append(turn.t(Msg.TRACK_MINE_FOOTER, code=cases[0].code))
+    return "\n".join(lines)

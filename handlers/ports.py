@@ -1,0 +1,106 @@
+"""What the core needs from the outside world, as protocols: a clock and a unit of work with repositories.
+
+The SQL implementation lives in ``store``; tests use in-memory fakes of the same protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from models.case import Case, CaseAttachment, CaseEvent
+from models.citizen import Citizen, ConsentRecord
+from models.commune import Commune, Field, Unit, Village
+from models.conversation import Conversation
+from models.outbox import OutboxMessage
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (Asia/Ho_Chi_Minh)."""
+        ...
+
+
+class ConcurrentUpdate(Exception):
+    """Another worker changed the same rows first; the whole unit of work may be retried."""
+
+
+class CommuneRepository(Protocol):
+    async def get(self, commune_id: int) -> Commune | None: ...
+    async def by_code(self, code: str) -> Commune | None: ...
+    async def list_all(self) -> Sequence[Commune]: ...
+    async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Field]: ...
+    async def villages(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Village]: ...
+    async def units(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Unit]: ...
+    async def add(self, item: Commune | Field | Village | Unit) -> None: ...
+
+
+class CitizenRepository(Protocol):
+    async def get(self, commune_id: int, citizen_id: int) -> Citizen | None: ...
+    async def by_account(self, commune_id: int, channel: str, account_id: str) -> Citizen | None: ...
+    async def add(self, citizen: Citizen) -> None: ...
+    async def add_consent(self, record: ConsentRecord) -> None: ...
+    async def latest_consent(self, commune_id: int, citizen_id: int) -> ConsentRecord | None: ...
+
+
+class ConversationRepository(Protocol):
+    async def get(self, channel: str, chat_id: str) -> Conversation | None: ...
+    async def add(self, conversation: Conversation) -> None: ...
+
+
+class CaseRepository(Protocol):
+    async def next_sequence(self, commune_id: int, year: int) -> int:
+        """Reserve the next receipt sequence number; a rollback of the transaction gives it back."""
+        ...
+
+    async def add(self, case: Case) -> None:
+        """Add a case and assign its id at once."""
+        ...
+
+    async def add_attachment(self, attachment: CaseAttachment) -> None: ...
+    async def add_event(self, event: CaseEvent) -> None: ...
+    async def by_code(self, commune_id: int, code: str) -> Case | None: ...
+    async def for_citizen(self, commune_id: int, citizen_id: int, *, limit: int = 20) -> Sequence[Case]: ...
+    async def events(self, commune_id: int, case_id: int) -> Sequence[CaseEvent]: ...
+    async def attachments(self, commune_id: int, case_id: int) -> Sequence[CaseAttachment]: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, message: OutboxMessage) -> None:
+        """Add a message and assign its id at once."""
+        ...
+
+    async def get(self, message_id: int) -> OutboxMessage | None: ...
+
+    async def claim(
+        self, ids: Sequence[int], *, now: datetime, lease_until: datetime
+    ) -> Sequence[OutboxMessage]:
+        """Mark the given messages as being sent (pending ones, or sending ones whose lease ran out) and
+        return them in id order. A message claimed by another worker with a live lease is skipped."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without ``commit()`` rolls everything back."""
+
+    communes: CommuneRepository
+    citizens: CitizenRepository
+    conversations: ConversationRepository
+    cases: CaseRepository
+    outbox: OutboxRepository
+
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

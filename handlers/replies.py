@@ -1,0 +1,55 @@
+"""Outputs of the core: replies a channel renders as it can (buttons where it has them, numbers otherwise)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class InputRequest(StrEnum):
+    """A special input the question asks for; channels with native support show a button for it."""
+
+    CONTACT = "contact"
+    LOCATION = "location"
+    FILE = "file"  # no button anywhere, but text channels explain how to attach
+
+
+@dataclass(frozen=True)
+class Choice:
+    token: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to a chat. ``ask_seq`` identifies the question its choices answer."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    ask_seq: int | None = None
+    request: InputRequest | None = None
+    request_label: str = ""
+    attachments: tuple[dict[str, Any], ...] = field(default=())
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "choices": [[c.token, c.label] for c in self.choices],
+            "ask_seq": self.ask_seq,
+            "request": self.request.value if self.request else None,
+            "request_label": self.request_label,
+            "attachments": list(self.attachments),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Reply:
+        request = payload.get("request")
+        return cls(
+            text=str(payload["text"]),
+            choices=tuple(Choice(str(t), str(label)) for t, label in payload.get("choices", [])),
+            ask_seq=payload.get("ask_seq"),
+            request=InputRequest(request) if request else None,
+            request_label=str(payload.get("request_label", "")),
+            attachments=tuple(payload.get("attachments", [])),
+        )

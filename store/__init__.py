@@ -1,0 +1,1 @@
+"""Persistence adapters: the SQLAlchemy engine, the unit of work, repositories and Alembic migrations."""

@@ -1,0 +1,85 @@
+"""The SQL unit of work: one AsyncSession, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from handlers.ports import (
+    CaseRepository,
+    CitizenRepository,
+    CommuneRepository,
+    ConcurrentUpdate,
+    ConversationRepository,
+    OutboxRepository,
+)
+from store.repositories import SqlCases, SqlCitizens, SqlCommunes, SqlConversations, SqlOutbox
+
+
+class SqlUnitOfWork:
+    communes: CommuneRepository
+    citizens: CitizenRepository
+    conversations: ConversationRepository
+    cases: CaseRepository
+    outbox: OutboxRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its 'async with' block")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        session = self._session
+        self.communes = SqlCommunes(session)
+        self.citizens = SqlCitizens(session)
+        self.conversations = SqlConversations(session)
+        self.cases = SqlCases(session)
+        self.outbox = SqlOutbox(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+        if isinstance(exc, StaleDataError | IntegrityError) and _is_race(exc):
+            raise ConcurrentUpdate() from exc
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+def _is_race(exc: BaseException) -> bool:
+    """A stale version or a duplicate key from a concurrent insert: retrying the unit of work is safe."""
+    if isinstance(exc, StaleDataError):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "unique" in text or "duplicate key" in text
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)

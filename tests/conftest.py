@@ -1,0 +1,104 @@
+"""Shared fixtures: clock, catalogue, and backends (in-memory fake, SQLite file, PostgreSQL schema)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.communes_file import DEMO_COMMUNE, read_commune_file
+from handlers.catalogue import Catalogue
+from handlers.communes import CommuneSpec, import_commune
+from handlers.config import IntakeConfig
+from handlers.conversation.engine import ConversationEngine
+from handlers.ports import UnitOfWorkFactory
+from models.commune import Commune
+from store.database import session_factory
+from store.uow import SqlUnitOfWorkFactory
+from tests.chat import Chat
+from tests.db import postgres_database, sqlite_database
+from tests.fakes import FakeUnitOfWorkFactory, ManualClock
+
+
+@dataclass
+class Backend:
+    name: str
+    uow_factory: UnitOfWorkFactory
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return Catalogue.load()
+
+
+@pytest.fixture(scope="session")
+def demo_spec() -> CommuneSpec:
+    return read_commune_file(DEMO_COMMUNE)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def intake_config() -> IntakeConfig:
+    return IntakeConfig()
+
+
+@pytest.fixture
+def fake_backend() -> Backend:
+    return Backend("fake", FakeUnitOfWorkFactory())
+
+
+@pytest.fixture
+async def sqlite_backend(tmp_path: Path) -> AsyncIterator[Backend]:
+    async with sqlite_database(tmp_path) as (engine, _url):
+        yield Backend("sqlite", SqlUnitOfWorkFactory(session_factory(engine)))
+
+
+@pytest.fixture
+async def postgres_backend() -> AsyncIterator[Backend]:
+    async with postgres_database() as (engine, _schema):
+        yield Backend("postgres", SqlUnitOfWorkFactory(session_factory(engine)))
+
+
+@pytest.fixture
+def backend(fake_backend: Backend) -> Backend:
+    """Unit tests run on the in-memory fake; ``tests/integration`` overrides this with real databases."""
+    return fake_backend
+
+
+@pytest.fixture
+async def commune(backend: Backend, demo_spec: CommuneSpec, clock: ManualClock) -> Commune:
+    async with backend.uow_factory() as uow:
+        summary = await import_commune(uow, demo_spec, now=clock.now())
+        await uow.commit()
+    async with backend.uow_factory() as uow:
+        loaded = await uow.communes.get(summary.commune_id)
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture
+def engine(
+    backend: Backend, catalogue: Catalogue, clock: ManualClock, intake_config: IntakeConfig
+) -> ConversationEngine:
+    return ConversationEngine(
+        uow_factory=backend.uow_factory, clock=clock, catalogue=catalogue, config=intake_config
+    )
+
+
+@pytest.fixture
+def new_chat(engine: ConversationEngine, clock: ManualClock, commune: Commune) -> Callable[..., Chat]:
+    def make(chat_id: str = "1001") -> Chat:
+        return Chat(engine, clock, chat_id=chat_id)
+
+    return make
+
+
+@pytest.fixture
+def chat(new_chat: Callable[..., Chat]) -> Chat:
+    return new_chat()
