@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -17,6 +18,9 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10, **kwargs
     """An engine that never puts SQL parameters (citizens' data) into error messages or logs."""
     options: dict[str, Any] = {"echo": echo, "hide_parameters": True, **kwargs}
     if is_sqlite(url):
+        # aiosqlite logs every statement with its parameters at DEBUG: never let citizens' data reach logs.
+        _quiet = logging.getLogger("aiosqlite")
+        _quiet.setLevel(max(_quiet.level, logging.INFO))
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_async_engine(url, **options)
         _configure_sqlite(engine)

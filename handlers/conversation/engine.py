@@ -50,7 +50,7 @@ class _FailedTurn:
     @classmethod
     def of(cls, turn: Turn) -> _FailedTurn:
         hotline = turn.commune.hotline if turn.commune else ""
-        return cls(turn.step, turn.language, hotline, turn.submitting)
+        return cls(turn.started_step, turn.language, hotline, turn.submitting)
 
 
 @dataclass(frozen=True)

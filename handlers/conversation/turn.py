@@ -70,6 +70,7 @@ class Turn:
         self.now = now
         self.channel_label = channel_label
         self.draft = Draft.from_json(conversation.draft)
+        self.started_step = conversation.step  # where the event found the conversation
         self.replies: list[Reply] = []
         self.submitting = False
         self.case_id: int | None = None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from handlers.catalogue import Catalogue
@@ -75,7 +77,11 @@ async def test_the_conversation_lives_in_the_database_and_survives_a_restart(
 
 
 async def test_a_failed_commit_stores_nothing_and_keeps_the_number(
-    backend: Backend, catalogue: Catalogue, clock: ManualClock, new_chat: Callable[..., Chat]
+    backend: Backend,
+    catalogue: Catalogue,
+    clock: ManualClock,
+    new_chat: Callable[..., Chat],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     chat = new_chat("5")
     await chat.send("/guidon")
@@ -88,8 +94,12 @@ async def test_a_failed_commit_stores_nothing_and_keeps_the_number(
     assert isinstance(backend.uow_factory, SqlUnitOfWorkFactory)
     failing = FailingOnce(backend.uow_factory)
     broken = ConversationEngine(uow_factory=failing, clock=clock, catalogue=catalogue, config=IntakeConfig())
-    replies = await Chat(broken, clock, chat_id="5", transcript=chat.transcript).press("Gửi")
+    with caplog.at_level(logging.DEBUG):
+        replies = await Chat(broken, clock, chat_id="5", transcript=chat.transcript).press("Gửi")
     assert "ĐƠN CHƯA ĐƯỢC GỬI" in replies[0].text
+    logged = caplog.text
+    assert "failed at step summary" in logged  # context is logged …
+    assert "Khói đốt rơm rạ" not in logged  # … but not what the citizen wrote
     assert await rows(backend, Case) == []
     replies = await chat.press("Gửi")
     assert "PT-26-00001" in replies[0].text
