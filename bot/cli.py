@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App, DatabaseUnreachable, SchemaNotReady, bootstrap
 from bot.communes_file import DEMO_COMMUNE, CommuneFileError, read_commune_file
@@ -23,6 +25,7 @@ from store.database import create_engine
 from store.migrate import schema_state, upgrade
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 class Cli:
@@ -53,28 +56,30 @@ class Cli:
         return self.catalogue.text("vi", Msg.CLI_NONE)
 
 
-async def cmd_db_upgrade(cli: Cli, args: argparse.Namespace) -> int:
+async def _with_engine(cli: Cli, work: Callable[[AsyncEngine], Awaitable[T]]) -> T | None:
+    """Run ``work`` on a fresh engine; report an unreachable database and return None."""
     engine = create_engine(cli.settings.database)
     try:
-        revision = await upgrade(engine)
-    except Exception as exc:
+        return await work(engine)
+    except (OSError, DBAPIError) as exc:
         cli.say(Msg.CLI_DB_UNREACHABLE, err=True, url=cli.safe_url(), error=str(exc).splitlines()[0])
-        return EXIT_FAILURE
+        return None
     finally:
         await engine.dispose()
+
+
+async def cmd_db_upgrade(cli: Cli, args: argparse.Namespace) -> int:
+    revision = await _with_engine(cli, upgrade)
+    if revision is None:
+        return EXIT_FAILURE
     cli.say(Msg.CLI_DB_UPGRADED, revision=revision)
     return EXIT_OK
 
 
 async def cmd_db_current(cli: Cli, args: argparse.Namespace) -> int:
-    engine = create_engine(cli.settings.database)
-    try:
-        state = await schema_state(engine)
-    except Exception as exc:
-        cli.say(Msg.CLI_DB_UNREACHABLE, err=True, url=cli.safe_url(), error=str(exc).splitlines()[0])
+    state = await _with_engine(cli, schema_state)
+    if state is None:
         return EXIT_FAILURE
-    finally:
-        await engine.dispose()
     cli.say(Msg.CLI_DB_CURRENT, current=state.current or cli._none(), head=state.head)
     return EXIT_OK if state.up_to_date else EXIT_FAILURE
 

@@ -73,23 +73,11 @@ class Case(Base):
         check_move(self.status, to_status)
         from_status = self.status
         self.status = to_status
-        self.updated_at = at
         if not to_status.is_open and self.closed_at is None:
             self.closed_at = at
         elif to_status.is_open:
             self.closed_at = None
-        return CaseEvent(
-            case_id=self.id,
-            commune_id=self.commune_id,
-            at=at,
-            actor_kind=actor_kind,
-            actor_id=actor_id,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            data=data or {},
-            public=public,
-        )
+        return self._event(action, at, actor_kind, actor_id, data, public, from_status)
 
     def record(
         self,
@@ -102,6 +90,18 @@ class Case(Base):
         public: bool = False,
     ) -> CaseEvent:
         """A timeline entry that changes no status (a note, an assignment, a progress update)."""
+        return self._event(action, at, actor_kind, actor_id, data, public, self.status)
+
+    def _event(
+        self,
+        action: CaseAction,
+        at: datetime,
+        actor_kind: ActorKind,
+        actor_id: int | None,
+        data: JsonDict | None,
+        public: bool,
+        from_status: CaseStatus,
+    ) -> CaseEvent:
         self.updated_at = at
         return CaseEvent(
             case_id=self.id,
@@ -110,7 +110,7 @@ class Case(Base):
             actor_kind=actor_kind,
             actor_id=actor_id,
             action=action,
-            from_status=self.status,
+            from_status=from_status,
             to_status=self.status,
             data=data or {},
             public=public,
