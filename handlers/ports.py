@@ -82,6 +82,14 @@ class OutboxRepository(Protocol):
         ...
 
 
+class ProcessedEventRepository(Protocol):
+    async def seen(self, event_key: str) -> bool: ...
+
+    async def add(self, event_key: str, at: datetime) -> None:
+        """Record the event; a concurrent insert of the same key makes the commit fail (ConcurrentUpdate)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls everything back."""
 
@@ -90,6 +98,7 @@ class UnitOfWork(Protocol):
     conversations: ConversationRepository
     cases: CaseRepository
     outbox: OutboxRepository
+    processed: ProcessedEventRepository
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -31,6 +31,7 @@ class Reply:
     request: InputRequest | None = None
     request_label: str = ""
     attachments: tuple[dict[str, Any], ...] = field(default=())
+    clear_keyboard: bool = False  # remove a reply keyboard a previous question showed
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -40,6 +41,7 @@ class Reply:
             "request": self.request.value if self.request else None,
             "request_label": self.request_label,
             "attachments": list(self.attachments),
+            "clear_keyboard": self.clear_keyboard,
         }
 
     @classmethod
@@ -52,4 +54,5 @@ class Reply:
             request=InputRequest(request) if request else None,
             request_label=str(payload.get("request_label", "")),
             attachments=tuple(payload.get("attachments", [])),
+            clear_keyboard=bool(payload.get("clear_keyboard", False)),
         )

@@ -6,6 +6,7 @@ from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, Unit, Village
 from models.conversation import Conversation
 from models.outbox import OutboxMessage
+from models.processed import ProcessedEvent
 
 __all__ = [
     "Base",
@@ -19,6 +20,7 @@ __all__ = [
     "Conversation",
     "Field",
     "OutboxMessage",
+    "ProcessedEvent",
     "Unit",
     "Village",
 ]

@@ -16,6 +16,7 @@ from models.commune import Commune, Field, Unit, Village
 from models.conversation import Conversation
 from models.enums import OutboxStatus
 from models.outbox import OutboxMessage
+from models.processed import ProcessedEvent
 
 
 class SqlCommunes:
@@ -199,3 +200,15 @@ class SqlOutbox:
             row.lease_until = lease_until
         await self._s.flush()
         return rows
+
+
+class SqlProcessedEvents:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def seen(self, event_key: str) -> bool:
+        return await self._s.get(ProcessedEvent, event_key) is not None
+
+    async def add(self, event_key: str, at: datetime) -> None:
+        self._s.add(ProcessedEvent(event_key=event_key, processed_at=at))
+        await self._s.flush()

@@ -16,8 +16,16 @@ from handlers.ports import (
     ConcurrentUpdate,
     ConversationRepository,
     OutboxRepository,
+    ProcessedEventRepository,
 )
-from store.repositories import SqlCases, SqlCitizens, SqlCommunes, SqlConversations, SqlOutbox
+from store.repositories import (
+    SqlCases,
+    SqlCitizens,
+    SqlCommunes,
+    SqlConversations,
+    SqlOutbox,
+    SqlProcessedEvents,
+)
 
 
 class SqlUnitOfWork:
@@ -26,6 +34,7 @@ class SqlUnitOfWork:
     conversations: ConversationRepository
     cases: CaseRepository
     outbox: OutboxRepository
+    processed: ProcessedEventRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -45,6 +54,7 @@ class SqlUnitOfWork:
         self.conversations = SqlConversations(session)
         self.cases = SqlCases(session)
         self.outbox = SqlOutbox(session)
+        self.processed = SqlProcessedEvents(session)
         return self
 
     async def __aexit__(

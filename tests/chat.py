@@ -32,23 +32,25 @@ class Chat:
     channel: str = "console"
     transcript: list[tuple[str, list[Reply]]] = field(default_factory=list)
     results: list[TurnResult] = field(default_factory=list)
+    language_code: str | None = None
 
-    async def _send(self, payload: Payload, shown: str) -> list[Reply]:
+    async def _send(self, payload: Payload, shown: str, *, event_key: str | None = None) -> list[Reply]:
         event = ChatEvent(
             channel=self.channel,
             chat_id=self.chat_id,
             sender_id=self.chat_id,
             payload=payload,
             at=self.clock.now(),
-            event_key=f"test:{self.chat_id}:{next(_keys)}",
+            event_key=event_key or f"test:{self.chat_id}:{next(_keys)}",
+            language_code=self.language_code,
         )
         result = await self.engine.handle(event)
         self.results.append(result)
         self.transcript.append((shown, list(result.replies)))
         return list(result.replies)
 
-    async def send(self, text: str) -> list[Reply]:
-        return await self._send(Text(text), text)
+    async def send(self, text: str, *, event_key: str | None = None) -> list[Reply]:
+        return await self._send(Text(text), text, event_key=event_key)
 
     async def press(self, label: str) -> list[Reply]:
         """Press the button whose label starts with ``label`` (case and diacritics ignored)."""

@@ -13,6 +13,7 @@ from handlers.catalogue import Catalogue
 from handlers.communes import CommuneSpec, import_commune
 from handlers.config import IntakeConfig
 from handlers.conversation.engine import ConversationEngine
+from handlers.language import LanguageDetector
 from handlers.ports import UnitOfWorkFactory
 from models.commune import Commune
 from store.database import session_factory
@@ -36,6 +37,11 @@ def catalogue() -> Catalogue:
 @pytest.fixture(scope="session")
 def demo_spec() -> CommuneSpec:
     return read_commune_file(DEMO_COMMUNE)
+
+
+@pytest.fixture(scope="session")
+def language_detector() -> LanguageDetector:
+    return LanguageDetector()
 
 
 @pytest.fixture
@@ -84,17 +90,25 @@ async def commune(backend: Backend, demo_spec: CommuneSpec, clock: ManualClock) 
 
 @pytest.fixture
 def engine(
-    backend: Backend, catalogue: Catalogue, clock: ManualClock, intake_config: IntakeConfig
+    backend: Backend,
+    catalogue: Catalogue,
+    clock: ManualClock,
+    intake_config: IntakeConfig,
+    language_detector: LanguageDetector,
 ) -> ConversationEngine:
     return ConversationEngine(
-        uow_factory=backend.uow_factory, clock=clock, catalogue=catalogue, config=intake_config
+        uow_factory=backend.uow_factory,
+        clock=clock,
+        catalogue=catalogue,
+        config=intake_config,
+        detector=language_detector,
     )
 
 
 @pytest.fixture
 def new_chat(engine: ConversationEngine, clock: ManualClock, commune: Commune) -> Callable[..., Chat]:
-    def make(chat_id: str = "1001") -> Chat:
-        return Chat(engine, clock, chat_id=chat_id)
+    def make(chat_id: str = "1001", language_code: str | None = None) -> Chat:
+        return Chat(engine, clock, chat_id=chat_id, language_code=language_code)
 
     return make
 

@@ -18,6 +18,7 @@ from models.commune import Commune, Field, Unit, Village
 from models.conversation import Conversation
 from models.enums import OutboxStatus
 from models.outbox import OutboxMessage
+from models.processed import ProcessedEvent
 
 T = TypeVar("T")
 
@@ -218,6 +219,16 @@ class FakeOutbox(_Repo):
         return claimed
 
 
+class FakeProcessedEvents(_Repo):
+    async def seen(self, event_key: str) -> bool:
+        return event_key in self.store.rows.get(ProcessedEvent, {})
+
+    async def add(self, event_key: str, at: datetime) -> None:
+        self.store.rows.setdefault(ProcessedEvent, {})[event_key] = ProcessedEvent(
+            event_key=event_key, processed_at=at
+        )
+
+
 class CommitFailed(Exception):
     """What the fake raises when a test asked the next commit to fail (like a lost database)."""
 
@@ -230,6 +241,7 @@ class FakeUnitOfWork:
         self.conversations = FakeConversations(store)
         self.cases = FakeCases(store)
         self.outbox = FakeOutbox(store)
+        self.processed = FakeProcessedEvents(store)
         self._snapshot: Any = None
         self._committed = False
 

@@ -107,6 +107,7 @@ class Msg(StrEnum):
     LOCATION_ASK = "location.ask"
     LOCATION_SHARE = "location.share"
     LOCATION_RECEIVED = "location.received"
+    LOCATION_TEXT_RECEIVED = "location.text_received"
     LOCATION_TOO_SHORT = "location.too_short"
     LOCATION_TOO_LONG = "location.too_long"
     LOCATION_VILLAGE_ASK = "location.village_ask"
@@ -129,6 +130,7 @@ class Msg(StrEnum):
     IDENTITY_NAME_INVALID = "identity.name_invalid"
     IDENTITY_PHONE_ASK = "identity.phone_ask"
     IDENTITY_PHONE_SHARE = "identity.phone_share"
+    IDENTITY_PHONE_RECEIVED = "identity.phone_received"
     IDENTITY_PHONE_INVALID = "identity.phone_invalid"
     IDENTITY_ADDRESS_ASK = "identity.address_ask"
     IDENTITY_ADDRESS_INVALID = "identity.address_invalid"
@@ -249,3 +251,9 @@ class Msg(StrEnum):
     CHANNEL_TELEGRAM = "channel.telegram"
     CHANNEL_ZALO = "channel.zalo"
     CHANNEL_CONSOLE = "channel.console"
+
+    # language
+    LANGUAGE_ASK = "language.ask"
+    LANGUAGE_VI = "language.vi"
+    LANGUAGE_EN = "language.en"
+    LANGUAGE_SET = "language.set"

@@ -19,6 +19,7 @@ class Command(StrEnum):
     TRACK = "track"
     MINE = "mine"
     WITHDRAW_CONSENT = "withdraw_consent"
+    LANGUAGE = "language"
     UNKNOWN = "unknown"
 
 
@@ -41,6 +42,9 @@ SLASH_COMMANDS: dict[str, Command] = {
     "mycases": Command.MINE,
     "rutdongy": Command.WITHDRAW_CONSENT,
     "withdrawconsent": Command.WITHDRAW_CONSENT,
+    "ngonngu": Command.LANGUAGE,
+    "language": Command.LANGUAGE,
+    "lang": Command.LANGUAGE,
 }
 
 # Whole messages that mean a command without a slash. Only used where the step does not expect free
@@ -60,6 +64,10 @@ KEYWORD_COMMANDS: dict[str, Command] = {
     "tra cuu": Command.TRACK,
     "tracuu": Command.TRACK,
     "menu": Command.MENU,
+    "ngon ngu": Command.LANGUAGE,
+    "language": Command.LANGUAGE,
+    "tieng viet": Command.LANGUAGE,
+    "english": Command.LANGUAGE,
 }
 
 _SLASH = re.compile(r"^/([^\s@]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)

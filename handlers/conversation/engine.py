@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
@@ -25,6 +25,7 @@ from handlers.conversation.steps import (
 )
 from handlers.conversation.turn import Turn
 from handlers.events import ChatEvent, Payload, Pick, Text
+from handlers.language import LanguageDetector, language_from_client
 from handlers.ports import Clock, ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
 from handlers.replies import Reply
 from handlers.text import fold
@@ -34,7 +35,9 @@ from models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-SIDE_STEPS = frozenset({Step.MENU, Step.TRACK_CODE, Step.WITHDRAW_CONSENT, Step.RESUME, Step.OFFER_TEXT})
+SIDE_STEPS = frozenset(
+    {Step.MENU, Step.TRACK_CODE, Step.WITHDRAW_CONSENT, Step.RESUME, Step.OFFER_TEXT, Step.LANGUAGE}
+)
 FILING_START_ARGS = frozenset({"gui", "guidon", "file", "new"})
 
 
@@ -64,6 +67,7 @@ class TurnResult:
     replies: tuple[Reply, ...]
     outbox_ids: tuple[int, ...]
     committed: bool
+    duplicate: bool = False  # the event was handled before (a redelivery): nothing was done
 
 
 class ConversationEngine:
@@ -74,9 +78,11 @@ class ConversationEngine:
         clock: Clock,
         catalogue: Catalogue,
         config: IntakeConfig,
+        detector: LanguageDetector | None = None,
         max_attempts: int = 3,
     ) -> None:
         self._uow_factory = uow_factory
+        self._detector = detector
         self._clock = clock
         self._catalogue = catalogue
         self._config = config
@@ -89,11 +95,15 @@ class ConversationEngine:
             failed = None
             try:
                 async with self._uow_factory() as uow:
+                    if await uow.processed.seen(event.event_key):
+                        return TurnResult((), (), committed=True, duplicate=True)
                     turn = await self._open(uow, event)
                     try:
                         await self._run(turn, event.payload)
                         turn.save()
+                        self._mark_keyboard_clearing(turn)
                         ids = await self._enqueue(uow, turn)
+                        await uow.processed.add(event.event_key, turn.now)
                         await uow.commit()
                     except BaseException:
                         failed = _FailedTurn.of(turn)  # read now: the rollback expires the turn's rows
@@ -145,12 +155,19 @@ class ConversationEngine:
             catalogue=self._catalogue,
             config=self._config,
             now=now,
-            channel_label=self._catalogue.text(conversation.language or "vi", _channel_key(event.channel)),
+            channel_key=_channel_key(event.channel),
         )
         turn.is_new = is_new
+        if conversation.language is None:
+            client = language_from_client(event.language_code)
+            turn.set_language(client or "vi", "client" if client else "default")
+        if citizen is not None and citizen.unreachable_at is not None:
+            citizen.unreachable_at = None  # they wrote to us, so they can be reached again
         return turn
 
     async def _run(self, turn: Turn, payload: Payload) -> None:
+        if isinstance(payload, Text) and parse_command(payload.text, keywords=False) is None:
+            self._detect_language(turn, payload.text)
         if turn.commune is None and not await self._settle_commune(turn, payload):
             return
         self._expire_draft(turn)
@@ -196,6 +213,23 @@ class ConversationEngine:
             await goto(turn, Step.MENU)
             return False
         return True
+
+    def _detect_language(self, turn: Turn, text: str) -> None:
+        """Language rule 2: the first free-text message decides, unless the citizen chose with /ngonngu."""
+        if self._detector is None or turn.conversation.language_source in ("chosen", "detected"):
+            return
+        language = self._detector.detect(text)
+        if language is not None:
+            turn.set_language(language, "detected")
+
+    def _mark_keyboard_clearing(self, turn: Turn) -> None:
+        """After a question with a reply keyboard (share location / phone), plain replies remove it."""
+        if not STEPS[Step(turn.started_step)].keyboard or turn.step == turn.started_step:
+            return
+        turn.replies = [
+            replace(reply, clear_keyboard=True) if not reply.choices and reply.request is None else reply
+            for reply in turn.replies
+        ]
 
     def _expire_draft(self, turn: Turn) -> None:
         started = turn.conversation.draft_started_at
@@ -251,6 +285,10 @@ class ConversationEngine:
                 if step not in SIDE_STEPS:
                     turn.draft.return_step = step.value
                 await goto(turn, Step.WITHDRAW_CONSENT)
+        elif command is Command.LANGUAGE:
+            if step not in SIDE_STEPS:
+                turn.draft.return_step = step.value
+            await goto(turn, Step.LANGUAGE)
         elif command is Command.UNKNOWN:
             turn.say(Msg.COMMON_UNKNOWN_COMMAND, name=parsed.argument)
             await reask(turn)

@@ -51,6 +51,7 @@ class Step(StrEnum):
     CARRY_OVER = "carry_over"
     TRACK_CODE = "track_code"
     WITHDRAW_CONSENT = "withdraw_consent"
+    LANGUAGE = "language"
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class StepSpec:
     drafting: bool = False  # part of writing a petition
     part: Part | None = None
     match: MatchFn | None = None  # extra ways typed text selects a choice
+    keyboard: bool = False  # the question shows a reply keyboard (share location / phone)
 
 
 async def no_choices(turn: Turn) -> list[Choice]:
@@ -422,6 +424,7 @@ async def answer_location(turn: Turn, answer: Answer) -> None:
             turn.say(Msg.LOCATION_TOO_LONG, max=turn.config.address_max)
             return
         draft.location_text = text
+        turn.say(Msg.LOCATION_TEXT_RECEIVED, text=text)
         village_id = await village_named_in(turn, text)
         if village_id is not None:
             draft.village_id = village_id
@@ -654,6 +657,7 @@ async def answer_phone(turn: Turn, answer: Answer) -> None:
         turn.say(Msg.IDENTITY_PHONE_INVALID, text=raw.strip()[:30])
         return
     turn.draft.phone = phone.national
+    turn.say(Msg.IDENTITY_PHONE_RECEIVED, phone=phone.national)
     await advance(turn, Step.ADDRESS)
 
 
@@ -1091,6 +1095,24 @@ async def answer_withdraw(turn: Turn, answer: Answer) -> None:
         await wrong_input(turn, answer)
 
 
+async def language_choices(turn: Turn) -> list[Choice]:
+    return [Choice("lang:vi", turn.t(Msg.LANGUAGE_VI)), Choice("lang:en", turn.t(Msg.LANGUAGE_EN))]
+
+
+async def ask_language(turn: Turn) -> None:
+    turn.ask(turn.t(Msg.LANGUAGE_ASK), await language_choices(turn))
+
+
+async def answer_language(turn: Turn, answer: Answer) -> None:
+    """Language rule 1: the citizen's own choice wins over detection and the client's setting."""
+    if isinstance(answer, Chosen) and answer.token in ("lang:vi", "lang:en"):
+        turn.set_language(answer.token[5:], "chosen")
+        turn.say(Msg.LANGUAGE_SET)
+        await return_from_side_step(turn)
+    else:
+        await wrong_input(turn, answer)
+
+
 def _number(value: int) -> str:
     """Vietnamese thousands separator: 4000 → 4.000."""
     return f"{value:,}".replace(",", ".")
@@ -1178,6 +1200,7 @@ STEPS: dict[Step, StepSpec] = {
         free_text=True,
         drafting=True,
         part=Part.LOCATION,
+        keyboard=True,
     ),
     Step.VILLAGE: StepSpec(
         ask_village,
@@ -1224,6 +1247,7 @@ STEPS: dict[Step, StepSpec] = {
         free_text=True,
         drafting=True,
         part=Part.IDENTITY,
+        keyboard=True,
     ),
     Step.ADDRESS: StepSpec(
         ask_address,
@@ -1253,6 +1277,9 @@ STEPS: dict[Step, StepSpec] = {
     ),
     Step.WITHDRAW_CONSENT: StepSpec(
         ask_withdraw, answer_withdraw, Msg.HELP_CONSENT, Msg.COMMON_EXPECTS_CHOICE, withdraw_choices
+    ),
+    Step.LANGUAGE: StepSpec(
+        ask_language, answer_language, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, language_choices
     ),
 }
 

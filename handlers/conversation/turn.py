@@ -58,7 +58,7 @@ class Turn:
         catalogue: Catalogue,
         config: IntakeConfig,
         now: datetime,
-        channel_label: str,
+        channel_key: Msg,
     ) -> None:
         self.uow = uow
         self.event = event
@@ -68,7 +68,7 @@ class Turn:
         self.catalogue = catalogue
         self.config = config
         self.now = now
-        self.channel_label = channel_label
+        self.channel_key = channel_key
         self.draft = Draft.from_json(conversation.draft)
         self.started_step = conversation.step  # where the event found the conversation
         self.replies: list[Reply] = []
@@ -83,10 +83,18 @@ class Turn:
     def language(self) -> str:
         return self.conversation.language or "vi"
 
+    def set_language(self, language: str, source: str) -> None:
+        self.conversation.language = language
+        self.conversation.language_source = source
+        if self.citizen is not None:
+            self.citizen.language = language
+
     def t(self, key: Msg, **params: object) -> str:
-        defaults: dict[str, object] = {"channel": self.channel_label}
+        defaults: dict[str, object] = {"channel": self.catalogue.text(self.language, self.channel_key)}
         if self.commune is not None:
-            defaults["commune"] = commune_in_sentence(self.commune)
+            defaults["commune"] = (
+                commune_in_sentence(self.commune) if self.language == "vi" else self.commune.name
+            )
             defaults["hotline"] = self.commune.hotline
         defaults.update(params)
         return self.catalogue.text(self.language, key, **defaults)

@@ -16,11 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DYNAMIC_PREFIXES = ("status.", "event.", "what.", "channel.")
 
 
-def test_the_vietnamese_catalogue_has_exactly_the_keys_in_code(catalogue: Catalogue) -> None:
-    assert set(catalogue.table("vi")) == {key.value for key in Msg}
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_each_catalogue_has_exactly_the_keys_in_code(catalogue: Catalogue, language: str) -> None:
+    assert set(catalogue.table(language)) == {key.value for key in Msg}
 
 
-@pytest.mark.parametrize("language", ["vi"])
+@pytest.mark.parametrize("language", ["en"])
 def test_every_language_uses_the_same_placeholders_as_vietnamese(catalogue: Catalogue, language: str) -> None:
     for key in Msg:
         assert placeholders(catalogue.raw(language, key)) == placeholders(catalogue.raw("vi", key)), key
@@ -50,3 +51,24 @@ def test_sentences_address_citizens_politely(catalogue: Catalogue) -> None:
     for key, sentence in catalogue.table("vi").items():
         words = set(re.findall(r"\w+", sentence.lower()))
         assert not words & {"bạn", "mày", "em"}, key
+
+
+def test_english_sentences_are_translated(catalogue: Catalogue) -> None:
+    """Apart from names and the bilingual language question, no English sentence is left in Vietnamese."""
+    bilingual = {
+        "language.ask",
+        "language.vi",
+        "format.date",
+        "console.choice_line",
+        "summary.sender",
+        "track.timeline_line",
+        "channel.telegram",
+        "channel.zalo",
+        "language.en",
+    }
+    untranslated = [
+        key
+        for key, sentence in catalogue.table("en").items()
+        if key not in bilingual and sentence == catalogue.table("vi")[key]
+    ]
+    assert untranslated == []
