@@ -24,8 +24,9 @@ CHANNEL = "console"
 QUIT_WORDS = frozenset({"/thoat", "/quit", "/exit"})
 
 
-def render(catalogue: Catalogue, reply: Reply, language: str = "vi") -> str:
+def render(catalogue: Catalogue, reply: Reply) -> str:
     """A reply as plain text: the message, then numbered choices and hints for special inputs."""
+    language = reply.language
     lines = [reply.text]
     lines += [
         catalogue.text(language, Msg.CONSOLE_CHOICE_LINE, number=number, label=choice.label)
@@ -41,11 +42,16 @@ def render(catalogue: Catalogue, reply: Reply, language: str = "vi") -> str:
 
 
 class ConsoleSender:
-    """Prints messages to the terminal; always succeeds."""
+    """Prints messages to the terminal; always succeeds, never rate-limited."""
+
+    limits = None
 
     def __init__(self, out: TextIO, catalogue: Catalogue) -> None:
         self._out = out
         self._catalogue = catalogue
+
+    def is_group(self, chat_id: str) -> bool:
+        return False
 
     async def send(self, message: Outgoing) -> SendResult:
         self._out.write(render(self._catalogue, message.reply) + "\n\n")
@@ -114,7 +120,7 @@ async def run_console(
         )
         result = await app.conversation.handle(event)
         if result.committed:
-            await app.delivery.deliver(result.outbox_ids)
+            await app.delivery.deliver_chat(CHANNEL, chat_id)
         else:
             for reply in result.replies:
                 out.write(render(catalogue, reply) + "\n\n")

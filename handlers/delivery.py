@@ -1,22 +1,36 @@
-"""Delivering outbox messages through a channel's sender, recording the outcome on the outbox row.
+"""Delivering outbox messages through each channel's sender, recording every outcome on the outbox row.
 
-A message is claimed (status ``sending`` with a lease) in one transaction, sent, and its outcome recorded
-in another. A failed delivery never touches the case that caused it: commands fail loudly, notifications
-fail softly.
+How nothing is lost and nothing is sent twice:
+
+* A message is written to the outbox in the same transaction as the change that causes it, under a unique
+  ``delivery_key`` derived from what it is about: enqueuing the same thing twice (a redelivered update, two
+  schedulers racing, a restart) cannot create two rows.
+* A sender claims a message (``sending``, with a lease) in one short transaction, calls the channel, and
+  records the outcome in another. Only the oldest unsent message of a chat can be claimed, so each chat gets
+  its messages in order and never two at once.
+* If the process dies between the channel accepting a message and the outcome being recorded, the lease
+  runs out and the message is sent again: delivery is at-least-once, and that instant — one message per
+  chat at most, only for the messages on the wire when the process died — is the only way to get a
+  duplicate. A clean shutdown (SIGTERM) waits for messages on the wire and loses and repeats nothing.
+
+Commands fail loudly, notifications fail softly: a failed delivery never rolls back the case behind it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from handlers.ports import Clock, UnitOfWorkFactory
+from handlers.ratelimit import RateLimiter, RateLimits
 from handlers.replies import Reply
-from models.enums import OutboxStatus
+from models.enums import OutboxPriority, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -49,46 +63,124 @@ class SendResult:
 
 
 class Sender(Protocol):
+    """A channel's way of sending one message. It must not raise: failures are outcomes.
+
+    ``limits`` are the channel's sending limits (None: unlimited, e.g. a terminal)."""
+
+    @property
+    def limits(self) -> RateLimits | None: ...
+
+    def is_group(self, chat_id: str) -> bool: ...
+
     async def send(self, message: Outgoing) -> SendResult: ...
 
 
-class OutboxDelivery:
-    """Sends outbox messages right after the transaction that wrote them has committed."""
+@dataclass(frozen=True)
+class DeliveryConfig:
+    lease: timedelta = timedelta(minutes=2)
+    batch: int = 200
+    concurrency: int = 16
+    max_attempts: int = 12
+    max_backoff: timedelta = timedelta(minutes=10)
+    poll_interval: float = 1.0
 
+
+class OutboxDelivery:
     def __init__(
         self,
         *,
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         senders: Mapping[str, Sender],
-        lease: timedelta = timedelta(minutes=2),
+        config: DeliveryConfig | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
-        self._senders = dict(senders)
-        self._lease = lease
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._senders: dict[str, Sender] = {}
+        self._limiters: dict[str, RateLimiter] = {}
+        for channel, sender in senders.items():
+            self.add_sender(channel, sender)
+        self.config = config or DeliveryConfig()
+        self._wake = asyncio.Event()
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def add_sender(self, channel: str, sender: Sender) -> None:
         self._senders[channel] = sender
+        self._limiters.pop(channel, None)
+        if sender.limits is not None:
+            self._limiters[channel] = RateLimiter(sender.limits, monotonic=self._monotonic, sleep=self._sleep)
 
-    async def deliver(self, ids: Sequence[int]) -> list[SendResult]:
-        """Claim and send the given messages in order; returns one result per message actually sent."""
-        claimed = await self._claim(ids)
-        results: list[SendResult] = []
-        for message in claimed:
-            sender = self._senders.get(message.channel)
-            if sender is None:
-                log.error("no sender for channel %s (outbox %d)", message.channel, message.id)
+    def notify(self) -> None:
+        """New messages were committed: look for due work now rather than at the next poll."""
+        self._wake.set()
+
+    # -- the fast path -------------------------------------------------------------------------------------
+    async def deliver_chat(self, channel: str, chat_id: str, *, limit: int = 50) -> int:
+        """Send what is due for one chat right now, oldest first (a citizen's replies right after their turn
+        commits). Stops at the first message that cannot go now; the worker retries it later."""
+        sent = 0
+        for _ in range(limit):
+            claimed = await self._claim(channel=channel, chat_id=chat_id, limit=1)
+            if not claimed:
+                break
+            result = await self._send(claimed[0])
+            sent += 1
+            if result.outcome is not Outcome.SENT:
+                break
+        return sent
+
+    # -- the worker ----------------------------------------------------------------------------------------
+    async def drain_once(self) -> int:
+        """Claim a batch of due messages (the head of each chat) and send them, concurrently across chats."""
+        claimed = await self._claim(limit=self.config.batch)
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self.config.concurrency)
+
+        async def one(message: Outgoing) -> None:
+            async with gate:
+                await self._send(message)
+
+        await asyncio.gather(*(one(message) for message in claimed))
+        return len(claimed)
+
+    async def run(self, stop: asyncio.Event, *, is_leader: Callable[[], bool] = lambda: True) -> None:
+        """Deliver until ``stop`` is set. Only the leader sends queued traffic; every process keeps its fast
+        path. On stop, messages already on the wire finish and are recorded before returning."""
+        while not stop.is_set():
+            self._wake.clear()
+            sent = 0
+            if is_leader():
+                try:
+                    sent = await self.drain_once()
+                except Exception:
+                    log.exception("outbox delivery pass failed; retrying")
+            if sent:
                 continue
-            result = await sender.send(message)
-            await self.record(message, result)
-            results.append(result)
-        return results
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper}, timeout=self.config.poll_interval, return_when="FIRST_COMPLETED"
+            )
+            waiter.cancel()
+            stopper.cancel()
+        await self._idle.wait()
 
-    async def _claim(self, ids: Sequence[int]) -> list[Outgoing]:
+    # -- internals -----------------------------------------------------------------------------------------
+    async def _claim(
+        self, *, limit: int, channel: str | None = None, chat_id: str | None = None
+    ) -> list[Outgoing]:
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            rows = await uow.outbox.claim(ids, now=now, lease_until=now + self._lease)
+            rows = await uow.outbox.claim_due(
+                now=now, lease_until=now + self.config.lease, limit=limit, channel=channel, chat_id=chat_id
+            )
             claimed = [
                 Outgoing(
                     id=row.id,
@@ -103,8 +195,34 @@ class OutboxDelivery:
             await uow.commit()
         return claimed
 
+    async def _send(self, message: Outgoing) -> SendResult:
+        sender = self._senders.get(message.channel)
+        if sender is None:
+            result = SendResult(Outcome.RETRY, error=f"no sender for channel {message.channel}")
+        else:
+            limiter = self._limiters.get(message.channel)
+            if limiter is not None:
+                group = sender.is_group(message.chat_id)
+                bulk = message.priority >= OutboxPriority.BULK
+                await limiter.acquire(message.chat_id, group=group, bulk=bulk)
+            self._in_flight += 1
+            self._idle.clear()
+            try:
+                result = await sender.send(message)
+            except Exception as exc:  # a sender must not raise; if it does, treat it as temporary
+                log.exception("sender for %s raised on outbox %d", message.channel, message.id)
+                result = SendResult(Outcome.RETRY, error=type(exc).__name__)
+        try:
+            await self.record(message, result)
+        finally:
+            if sender is not None:
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self._idle.set()
+        return result
+
     async def record(self, message: Outgoing, result: SendResult) -> None:
-        """Write the outcome of one attempt on the outbox row."""
+        """Write the outcome of one attempt on the outbox row (and on the citizen, if they blocked us)."""
         now = self._clock.now()
         async with self._uow_factory() as uow:
             row = await uow.outbox.get(message.id)
@@ -117,14 +235,31 @@ class OutboxDelivery:
                 row.sent_at = now
                 row.external_id = result.external_id
                 row.last_error = None
-            elif result.outcome is Outcome.RETRY:
+            elif result.outcome is Outcome.RETRY and row.attempts < self.config.max_attempts:
                 row.status = OutboxStatus.PENDING
-                delay = (
-                    result.retry_after if result.retry_after is not None else min(2.0**row.attempts, 3600.0)
-                )
+                if result.retry_after is not None:
+                    delay = result.retry_after
+                    self._hold(message, delay)
+                else:
+                    delay = min(2.0**row.attempts, self.config.max_backoff.total_seconds())
                 row.next_attempt_at = now + timedelta(seconds=delay)
                 row.last_error = result.error[:500]
             else:
                 row.status = OutboxStatus.FAILED
-                row.last_error = (result.outcome.value + ": " + result.error)[:500]
+                row.last_error = f"{result.outcome.value}: {result.error}"[:500]
+                if result.outcome is Outcome.BLOCKED:
+                    blocked = await uow.citizens.mark_unreachable(message.channel, message.chat_id, now)
+                    dropped = await uow.outbox.fail_pending(
+                        message.channel, message.chat_id, reason="blocked"
+                    )
+                    log.info(
+                        "chat blocked the bot: %d citizen(s) unreachable, %d message(s) dropped",
+                        blocked,
+                        dropped,
+                    )
             await uow.commit()
+
+    def _hold(self, message: Outgoing, seconds: float) -> None:
+        limiter, sender = self._limiters.get(message.channel), self._senders.get(message.channel)
+        if limiter is not None and sender is not None:
+            limiter.hold_chat(message.chat_id, seconds, group=sender.is_group(message.chat_id))

@@ -44,6 +44,10 @@ class CitizenRepository(Protocol):
     async def add_consent(self, record: ConsentRecord) -> None: ...
     async def latest_consent(self, commune_id: int, citizen_id: int) -> ConsentRecord | None: ...
 
+    async def mark_unreachable(self, channel: str, chat_id: str, at: datetime) -> int:
+        """Flag every citizen reached through this chat (in any commune) as unreachable; their cases stay."""
+        ...
+
 
 class ConversationRepository(Protocol):
     async def get(self, channel: str, chat_id: str) -> Conversation | None: ...
@@ -74,11 +78,22 @@ class OutboxRepository(Protocol):
 
     async def get(self, message_id: int) -> OutboxMessage | None: ...
 
-    async def claim(
-        self, ids: Sequence[int], *, now: datetime, lease_until: datetime
+    async def claim_due(
+        self,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        channel: str | None = None,
+        chat_id: str | None = None,
     ) -> Sequence[OutboxMessage]:
-        """Mark the given messages as being sent (pending ones, or sending ones whose lease ran out) and
-        return them in id order. A message claimed by another worker with a live lease is skipped."""
+        """Claim due messages that are the oldest unsent one of their chat, so each chat receives its messages
+        in order; mark them ``sending`` until ``lease_until``. A message whose lease ran out (its sender died)
+        is claimable again. With ``channel``/``chat_id``, only that chat. Ordered by priority, then age."""
+        ...
+
+    async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
+        """Give up every unsent message to a chat (the recipient blocked the bot)."""
         ...
 
 

@@ -32,6 +32,7 @@ class Reply:
     request_label: str = ""
     attachments: tuple[dict[str, Any], ...] = field(default=())
     clear_keyboard: bool = False  # remove a reply keyboard a previous question showed
+    language: str = "vi"
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class Reply:
             "request_label": self.request_label,
             "attachments": list(self.attachments),
             "clear_keyboard": self.clear_keyboard,
+            "language": self.language,
         }
 
     @classmethod
@@ -55,4 +57,5 @@ class Reply:
             request_label=str(payload.get("request_label", "")),
             attachments=tuple(payload.get("attachments", [])),
             clear_keyboard=bool(payload.get("clear_keyboard", False)),
+            language=str(payload.get("language", "vi")),
         )

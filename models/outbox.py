@@ -21,7 +21,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+        Index("ix_outbox_due", "status", "priority", "id"),
         Index("ix_outbox_chat", "channel", "chat_id", "id"),
     )
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models.case import Case, CaseAttachment, CaseEvent, CaseSequence
 from models.citizen import Citizen, ConsentRecord
@@ -85,6 +86,17 @@ class SqlCitizens:
             .order_by(ConsentRecord.at.desc(), ConsentRecord.id.desc())
             .limit(1)
         )
+
+    async def mark_unreachable(self, channel: str, chat_id: str, at: datetime) -> int:
+        citizens = (
+            await self._s.scalars(
+                select(Citizen).where(Citizen.channel == channel, Citizen.chat_id == chat_id)
+            )
+        ).all()
+        for citizen in citizens:
+            citizen.unreachable_at = at
+        await self._s.flush()
+        return len(citizens)
 
 
 class SqlConversations:
@@ -180,26 +192,58 @@ class SqlOutbox:
     async def get(self, message_id: int) -> OutboxMessage | None:
         return await self._s.get(OutboxMessage, message_id)
 
-    async def claim(
-        self, ids: Sequence[int], *, now: datetime, lease_until: datetime
+    async def claim_due(
+        self,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        channel: str | None = None,
+        chat_id: str | None = None,
     ) -> Sequence[OutboxMessage]:
-        if not ids:
-            return []
-        claimable = or_(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
+        message, earlier = OutboxMessage, aliased(OutboxMessage)
+        unsent = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+        earlier_unsent = (
+            select(earlier.id)
+            .where(
+                earlier.channel == message.channel,
+                earlier.chat_id == message.chat_id,
+                earlier.id < message.id,
+                earlier.status.in_(unsent),
+            )
+            .exists()
         )
-        query = (
-            select(OutboxMessage).where(OutboxMessage.id.in_(list(ids)), claimable).order_by(OutboxMessage.id)
+        due = or_(
+            and_(message.status == OutboxStatus.PENDING, message.next_attempt_at <= now),
+            and_(message.status == OutboxStatus.SENDING, message.lease_until < now),
         )
+        query = select(message).where(due, ~earlier_unsent)
+        if channel is not None:
+            query = query.where(message.channel == channel)
+        if chat_id is not None:
+            query = query.where(message.chat_id == chat_id)
+        query = query.order_by(message.priority, message.id).limit(limit)
         if self._s.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(skip_locked=True, of=message)
         rows = (await self._s.scalars(query)).all()
         for row in rows:
             row.status = OutboxStatus.SENDING
             row.lease_until = lease_until
         await self._s.flush()
         return rows
+
+    async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
+        result = await self._s.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.FAILED, last_error=reason[:500])
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class SqlProcessedEvents:

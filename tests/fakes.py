@@ -11,6 +11,7 @@ from typing import Any, Self, TypeVar
 from sqlalchemy import inspect
 
 from handlers.delivery import Outcome, Outgoing, SendResult
+from handlers.ratelimit import RateLimits
 from models.base import LOCAL_TZ
 from models.case import Case, CaseAttachment, CaseEvent
 from models.citizen import Citizen, ConsentRecord
@@ -137,6 +138,12 @@ class FakeCitizens(_Repo):
     async def add_consent(self, record: ConsentRecord) -> None:
         self.store.insert(record)
 
+    async def mark_unreachable(self, channel: str, chat_id: str, at: datetime) -> int:
+        citizens = [c for c in self.store.all(Citizen) if (c.channel, c.chat_id) == (channel, chat_id)]
+        for citizen in citizens:
+            citizen.unreachable_at = at
+        return len(citizens)
+
     async def latest_consent(self, commune_id: int, citizen_id: int) -> ConsentRecord | None:
         records = [
             r
@@ -201,22 +208,44 @@ class FakeOutbox(_Repo):
     async def get(self, message_id: int) -> OutboxMessage | None:
         return self.store.rows.get(OutboxMessage, {}).get(message_id)
 
-    async def claim(
-        self, ids: Sequence[int], *, now: datetime, lease_until: datetime
+    async def claim_due(
+        self,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        channel: str | None = None,
+        chat_id: str | None = None,
     ) -> Sequence[OutboxMessage]:
-        claimed = []
-        for message_id in sorted(ids):
-            row = await self.get(message_id)
-            if row is None:
-                continue
-            expired = (
-                row.status == OutboxStatus.SENDING and row.lease_until is not None and row.lease_until < now
-            )
-            if row.status == OutboxStatus.PENDING or expired:
-                row.status = OutboxStatus.SENDING
-                row.lease_until = lease_until
-                claimed.append(row)
+        rows = sorted(self.store.all(OutboxMessage), key=lambda m: m.id)
+        unsent = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+        heads: dict[tuple[str, str], OutboxMessage] = {}
+        for row in rows:
+            if row.status in unsent:
+                heads.setdefault((row.channel, row.chat_id), row)
+        due = [
+            row
+            for row in heads.values()
+            if (row.status == OutboxStatus.PENDING and row.next_attempt_at <= now)
+            or (row.status == OutboxStatus.SENDING and row.lease_until is not None and row.lease_until < now)
+        ]
+        due = [r for r in due if channel in (None, r.channel) and chat_id in (None, r.chat_id)]
+        claimed = sorted(due, key=lambda m: (m.priority, m.id))[:limit]
+        for row in claimed:
+            row.status = OutboxStatus.SENDING
+            row.lease_until = lease_until
         return claimed
+
+    async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
+        rows = [
+            m
+            for m in self.store.all(OutboxMessage)
+            if (m.channel, m.chat_id) == (channel, chat_id) and m.status == OutboxStatus.PENDING
+        ]
+        for row in rows:
+            row.status = OutboxStatus.FAILED
+            row.last_error = reason
+        return len(rows)
 
 
 class FakeProcessedEvents(_Repo):
@@ -281,11 +310,38 @@ class FakeUnitOfWorkFactory:
 
 
 class RecordingSender:
-    """A channel sender that records what it was asked to send."""
+    """A channel sender that records what it was asked to send; scripted outcomes can be queued per chat."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: RateLimits | None = None) -> None:
+        self.limits = limits
         self.sent: list[Outgoing] = []
+        self.attempts: list[Outgoing] = []
+        self.scripted: dict[str, list[SendResult]] = {}
+
+    def is_group(self, chat_id: str) -> bool:
+        return chat_id.startswith("-")
 
     async def send(self, message: Outgoing) -> SendResult:
+        self.attempts.append(message)
+        queue = self.scripted.get(message.chat_id)
+        if queue:
+            result = queue.pop(0)
+            if result.outcome is not Outcome.SENT:
+                return result
         self.sent.append(message)
         return SendResult(Outcome.SENT, external_id=str(len(self.sent)))
+
+
+class FakeTimer:
+    """Monotonic time that only moves when someone sleeps: rate limits without real waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds

@@ -127,7 +127,7 @@ class ConversationEngine:
             text = self._catalogue.text(language, key, hotline=failed.hotline)
         else:
             text = self._catalogue.text(language, Msg.COMMON_SYSTEM_ERROR)
-        return TurnResult((Reply(text),), (), committed=False)
+        return TurnResult((Reply(text, language=language),), (), committed=False)
 
     async def _open(self, uow: UnitOfWork, event: ChatEvent) -> Turn:
         now = self._clock.now()

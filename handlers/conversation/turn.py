@@ -100,10 +100,10 @@ class Turn:
         return self.catalogue.text(self.language, key, **defaults)
 
     def say(self, key: Msg, **params: object) -> None:
-        self.replies.append(Reply(self.t(key, **params)))
+        self.replies.append(Reply(self.t(key, **params), language=self.language))
 
     def say_text(self, text: str) -> None:
-        self.replies.append(Reply(text))
+        self.replies.append(Reply(text, language=self.language))
 
     def ask(
         self,
@@ -122,6 +122,7 @@ class Turn:
                 ask_seq=self.conversation.ask_seq,
                 request=request,
                 request_label=request_label,
+                language=self.language,
             )
         )
 

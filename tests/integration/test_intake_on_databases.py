@@ -135,7 +135,7 @@ async def test_delivered_replies_are_marked_sent_and_never_sent_twice(
     sender = RecordingSender()
     delivery = OutboxDelivery(uow_factory=backend.uow_factory, clock=clock, senders={"console": sender})
     ids = chat.results[-1].outbox_ids
-    await asyncio.gather(delivery.deliver(ids), delivery.deliver(ids))
+    await asyncio.gather(delivery.deliver_chat("console", chat.chat_id), delivery.drain_once())
     assert [m.id for m in sender.sent] == list(ids)
     statuses = {m.id: m.status for m in await rows(backend, OutboxMessage)}
     assert all(statuses[i] is OutboxStatus.SENT for i in ids)
