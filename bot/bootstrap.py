@@ -13,7 +13,7 @@ from bot.settings import Settings
 from handlers.catalogue import Catalogue
 from handlers.config import IntakeConfig
 from handlers.conversation.engine import ConversationEngine
-from handlers.delivery import OutboxDelivery, Sender
+from handlers.delivery import DeliveryConfig, OutboxDelivery, Sender
 from handlers.ports import Clock
 from store.database import create_engine, session_factory
 from store.migrate import SchemaState, schema_state, upgrade
@@ -87,5 +87,10 @@ async def bootstrap(
         conversation=ConversationEngine(
             uow_factory=uow_factory, clock=clock, catalogue=catalogue, config=intake
         ),
-        delivery=OutboxDelivery(uow_factory=uow_factory, clock=clock, senders=senders or {}),
+        delivery=OutboxDelivery(
+            uow_factory=uow_factory,
+            clock=clock,
+            senders=senders or {},
+            config=DeliveryConfig(poll_interval=settings.delivery.poll_seconds),
+        ),
     )

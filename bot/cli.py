@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ from bot.settings import ConfigFileMissing, Settings, load_settings
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.communes import import_commune
+from handlers.conversation.turn import commune_in_sentence
 from store.database import create_engine
 from store.migrate import schema_state, upgrade
 
@@ -138,6 +141,108 @@ async def cmd_demo(cli: Cli, args: argparse.Namespace) -> int:
         await app.aclose()
 
 
+async def cmd_run(cli: Cli, args: argparse.Namespace) -> int:
+    # Telegram modules load only for the commands that need them: aiogram takes seconds to import.
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    from bot.telegram.service import run_telegram
+
+    if cli.settings.telegram.token is None:
+        cli.say(Msg.CLI_NO_TOKEN, err=True)
+        return EXIT_USAGE
+    app = await cli.open_app()
+    if app is None:
+        return EXIT_FAILURE
+    try:
+        async with app.uow_factory() as uow:
+            if not await uow.communes.list_all():
+                cli.say(Msg.CLI_NO_COMMUNE, err=True)
+                return EXIT_FAILURE
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # Windows
+                loop.add_signal_handler(signal_number, stop.set)
+        cli.say(Msg.CLI_RUNNING, mode="webhook" if args.webhook else "polling")
+        try:
+            await run_telegram(app, webhook=args.webhook, stop=stop)
+        except TelegramUnauthorizedError:
+            cli.say(Msg.CLI_BAD_TOKEN, err=True)
+            return EXIT_FAILURE
+        cli.say(Msg.CLI_STOPPED)
+        return EXIT_OK
+    finally:
+        await app.aclose()
+
+
+async def _poster_commune(cli: Cli, code: str | None) -> tuple[str | None, str | None, int]:
+    """(commune code, its name) for the poster: the one asked for, or the only one in the database."""
+    app = await cli.open_app()
+    if app is None:
+        return None, None, EXIT_FAILURE
+    try:
+        async with app.uow_factory() as uow:
+            if code is not None:
+                commune = await uow.communes.by_code(code)
+                if commune is None:
+                    cli.say(Msg.CLI_UNKNOWN_COMMUNE, err=True, code=code)
+                    return None, None, EXIT_USAGE
+                return commune.code, commune_in_sentence(commune), EXIT_OK
+            communes = await uow.communes.list_all()
+            if len(communes) == 1:
+                return communes[0].code, commune_in_sentence(communes[0]), EXIT_OK
+            return None, None, EXIT_OK
+    finally:
+        await app.aclose()
+
+
+async def cmd_qr(cli: Cli, args: argparse.Namespace) -> int:
+    from bot.telegram.links import BadPayload, deep_link, find_font, start_payload, write_poster
+
+    code, name, status = await _poster_commune(cli, args.commune)
+    if status != EXIT_OK:
+        return status
+    try:
+        payload = args.payload or start_payload(code, file_now=args.file)
+        username = args.bot_username or await _bot_username(cli)
+        if username is None:
+            return EXIT_USAGE
+        link = deep_link(username, payload)
+    except BadPayload as bad:
+        cli.say(Msg.CLI_QR_BAD_PAYLOAD, err=True, payload=str(bad))
+        return EXIT_USAGE
+    font = find_font(Path(args.font) if args.font else None)
+    if font is None:
+        cli.say(Msg.CLI_QR_NO_FONT, err=True)
+        return EXIT_FAILURE
+    if name is None:
+        caption = cli.catalogue.text("vi", Msg.QR_CAPTION_ANY)
+    else:
+        caption = cli.catalogue.text("vi", Msg.QR_CAPTION_FILE if args.file else Msg.QR_CAPTION, commune=name)
+    write_poster(link, [caption], Path(args.out), font)
+    cli.say(Msg.CLI_QR_WRITTEN, path=args.out, link=link)
+    return EXIT_OK
+
+
+async def _bot_username(cli: Cli) -> str | None:
+    from aiogram.exceptions import TelegramAPIError
+
+    from bot.telegram.runtime import make_bot
+
+    if cli.settings.telegram.token is None:
+        cli.say(Msg.CLI_NO_TOKEN, err=True)
+        return None
+    bot = make_bot(cli.settings.telegram)
+    try:
+        me = await bot.get_me()
+    except (TelegramAPIError, OSError) as exc:
+        cli.say(Msg.CLI_QR_NO_USERNAME, err=True, error=type(exc).__name__)
+        return None
+    finally:
+        await bot.session.close()
+    return me.username
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nghedan", description="Nghe Dân — kênh tiếp nhận ý kiến người dân")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -156,6 +261,19 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commune.add_parser("import", help="nạp hoặc cập nhật một xã từ tệp TOML")
     importer.add_argument("path")
     importer.set_defaults(handler=cmd_commune_import)
+
+    run = commands.add_parser("run", help="chạy bot Telegram (mặc định: long polling)")
+    run.add_argument("--webhook", action="store_true", help="nhận cập nhật qua webhook thay vì polling")
+    run.set_defaults(handler=cmd_run)
+
+    qr = commands.add_parser("qr", help="in áp phích mã QR dẫn tới bot")
+    qr.add_argument("--out", required=True, help="tệp PNG sẽ ghi")
+    qr.add_argument("--commune", help="mã xã, phường (mặc định: xã duy nhất trong cơ sở dữ liệu)")
+    qr.add_argument("--file", action="store_true", help="liên kết mở thẳng bước gửi đơn")
+    qr.add_argument("--payload", help="tham số start tự chọn (A–Z a–z 0–9 _ -, tối đa 64)")
+    qr.add_argument("--bot-username", help="tên bot, nếu không muốn hỏi Telegram")
+    qr.add_argument("--font", help="tệp phông .ttf có dấu tiếng Việt")
+    qr.set_defaults(handler=cmd_qr)
     return parser
 
 

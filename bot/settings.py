@@ -17,6 +17,7 @@ from pydantic_settings import (
 )
 
 from handlers.config import IntakeConfig
+from handlers.ratelimit import RateLimits
 from store.database import is_sqlite
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///nghedan.sqlite3"
@@ -38,6 +39,27 @@ class IntakeSettings(BaseModel):
             max_attachment_bytes=self.max_attachment_mb * 1024 * 1024,
             draft_ttl=timedelta(days=self.draft_ttl_days),
             resume_after=timedelta(minutes=self.resume_after_minutes),
+        )
+
+
+class DeliverySettings(BaseModel):
+    """Sending limits (Telegram: ~30 msg/s per bot, ~1/s per private chat, 20/min per group). With several
+    workers, only the elected leader sends queued traffic, so these are whole-deployment figures."""
+
+    global_per_second: float = Field(default=30.0, gt=0)
+    bulk_per_second: float = Field(default=25.0, gt=0)
+    chat_per_second: float = Field(default=1.0, gt=0)
+    chat_burst: int = Field(default=3, ge=1)
+    group_per_minute: float = Field(default=20.0, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
+
+    def limits(self) -> RateLimits:
+        return RateLimits(
+            global_per_second=self.global_per_second,
+            bulk_per_second=min(self.bulk_per_second, self.global_per_second),
+            chat_per_second=self.chat_per_second,
+            chat_burst=self.chat_burst,
+            group_per_minute=self.group_per_minute,
         )
 
 
@@ -63,6 +85,7 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = None
     log_level: str = "WARNING"
     intake: IntakeSettings = IntakeSettings()
+    delivery: DeliverySettings = DeliverySettings()
     telegram: TelegramSettings = TelegramSettings()
 
     @classmethod

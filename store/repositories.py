@@ -98,6 +98,14 @@ class SqlCitizens:
         await self._s.flush()
         return len(citizens)
 
+    async def mark_reachable(self, channel: str, chat_id: str) -> None:
+        await self._s.execute(
+            update(Citizen)
+            .where(Citizen.channel == channel, Citizen.chat_id == chat_id)
+            .values(unreachable_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
 
 class SqlConversations:
     def __init__(self, session: AsyncSession) -> None:

@@ -144,6 +144,11 @@ class FakeCitizens(_Repo):
             citizen.unreachable_at = at
         return len(citizens)
 
+    async def mark_reachable(self, channel: str, chat_id: str) -> None:
+        for citizen in self.store.all(Citizen):
+            if (citizen.channel, citizen.chat_id) == (channel, chat_id):
+                citizen.unreachable_at = None
+
     async def latest_consent(self, commune_id: int, citizen_id: int) -> ConsentRecord | None:
         records = [
             r

@@ -235,6 +235,15 @@ class Msg(StrEnum):
     CLI_COMMUNE_MISSING_FILE = "cli.commune_missing_file"
     CLI_NO_COMMUNE = "cli.no_commune"
     CLI_NONE = "cli.none"
+    CLI_NO_TOKEN = "cli.no_token"
+    CLI_BAD_TOKEN = "cli.bad_token"
+    CLI_UNKNOWN_COMMUNE = "cli.unknown_commune"
+    CLI_QR_WRITTEN = "cli.qr_written"
+    CLI_QR_NO_FONT = "cli.qr_no_font"
+    CLI_QR_BAD_PAYLOAD = "cli.qr_bad_payload"
+    CLI_QR_NO_USERNAME = "cli.qr_no_username"
+    CLI_RUNNING = "cli.running"
+    CLI_STOPPED = "cli.stopped"
 
     # kind_noun
     KIND_NOUN_PHAN_ANH = "kind_noun.phan_anh"
@@ -257,3 +266,18 @@ class Msg(StrEnum):
     LANGUAGE_VI = "language.vi"
     LANGUAGE_EN = "language.en"
     LANGUAGE_SET = "language.set"
+
+    # commands
+    COMMANDS_START = "commands.start"
+    COMMANDS_GUIDON = "commands.guidon"
+    COMMANDS_TRACUU = "commands.tracuu"
+    COMMANDS_CUATOI = "commands.cuatoi"
+    COMMANDS_HUY = "commands.huy"
+    COMMANDS_TROGIUP = "commands.trogiup"
+    COMMANDS_NGONNGU = "commands.ngonngu"
+    COMMANDS_RUTDONGY = "commands.rutdongy"
+
+    # qr
+    QR_CAPTION = "qr.caption"
+    QR_CAPTION_FILE = "qr.caption_file"
+    QR_CAPTION_ANY = "qr.caption_any"

@@ -62,6 +62,7 @@ def test_english_sentences_are_translated(catalogue: Catalogue) -> None:
         "console.choice_line",
         "summary.sender",
         "track.timeline_line",
+        "commands.ngonngu",
         "channel.telegram",
         "channel.zalo",
         "language.en",

@@ -1,0 +1,140 @@
+"""Engine replies → Bot API calls: plain text (no parse mode, so nothing a citizen typed is ever rendered as
+markup), split at 4096 characters, inline keyboards for choices, reply keyboards to share a phone or place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from handlers.delivery import Outcome, Outgoing, SendResult
+from handlers.ratelimit import RateLimits
+from handlers.replies import InputRequest, Reply
+from handlers.text import split_at_boundary
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at paragraph, then sentence, then word boundaries."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        head, rest = split_at_boundary(rest, limit)
+        pieces.append(head)
+    pieces.append(rest)
+    return [piece for piece in pieces if piece] or [text[:limit] or " "]
+
+
+def callback_data(ask_seq: int | None, token: str) -> str:
+    data = f"{ask_seq or 0}:{token}"
+    if len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError(f"callback data longer than {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+    return data
+
+
+def markup_for(reply: Reply) -> Markup | None:
+    if reply.request in (InputRequest.CONTACT, InputRequest.LOCATION):
+        share = KeyboardButton(
+            text=reply.request_label,
+            request_contact=reply.request is InputRequest.CONTACT or None,
+            request_location=reply.request is InputRequest.LOCATION or None,
+        )
+        rows = [[share]] + [[KeyboardButton(text=choice.label)] for choice in reply.choices]
+        return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
+    if reply.choices:
+        buttons = [
+            InlineKeyboardButton(text=choice.label, callback_data=callback_data(reply.ask_seq, choice.token))
+            for choice in reply.choices
+        ]
+        short = len(buttons) >= 4 and all(len(choice.label) <= 14 for choice in reply.choices)
+        width = 2 if short else 1
+        return InlineKeyboardMarkup(
+            inline_keyboard=[buttons[i : i + width] for i in range(0, len(buttons), width)]
+        )
+    if reply.clear_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+class TelegramSender:
+    """Sends one outbox message; every failure becomes an outcome for the delivery worker."""
+
+    def __init__(self, bot: Bot, limits: RateLimits | None = None, *, piece_retries: int = 3) -> None:
+        self._bot = bot
+        self._limits = limits or RateLimits()
+        self._piece_retries = piece_retries
+
+    @property
+    def limits(self) -> RateLimits:
+        return self._limits
+
+    def is_group(self, chat_id: str) -> bool:
+        return chat_id.startswith("-")
+
+    async def send(self, message: Outgoing) -> SendResult:
+        reply = message.reply
+        pieces = split_text(reply.text)
+        markup = markup_for(reply)
+        try:
+            message_id = 0
+            for index, piece in enumerate(pieces):
+                last = index == len(pieces) - 1
+                message_id = await self._send_piece(
+                    message.chat_id, piece, markup if last else None, first=index == 0
+                )
+            return SendResult(Outcome.SENT, external_id=str(message_id))
+        except TelegramRetryAfter as exc:
+            return SendResult(Outcome.RETRY, retry_after=float(exc.retry_after), error="429 retry after")
+        except TelegramForbiddenError as exc:
+            return SendResult(Outcome.BLOCKED, error=exc.message[:200])
+        except (TimeoutError, TelegramServerError, TelegramNetworkError, OSError) as exc:
+            return SendResult(Outcome.RETRY, error=type(exc).__name__)
+        except TelegramUnauthorizedError as exc:
+            return SendResult(Outcome.RETRY, error=f"unauthorized: {exc.message[:200]}")
+        except TelegramBadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                return SendResult(Outcome.BLOCKED, error=exc.message[:200])
+            return SendResult(Outcome.REJECTED, error=exc.message[:200])
+        except (TelegramNotFound, TelegramAPIError, ValueError) as exc:
+            return SendResult(Outcome.REJECTED, error=str(exc)[:200])
+
+    async def _send_piece(self, chat_id: str, text: str, markup: Markup | None, *, first: bool) -> int:
+        """Send one piece. A 429 on a later piece is waited out here, so earlier pieces are not sent twice."""
+        for attempt in range(self._piece_retries + 1):
+            try:
+                sent = await self._bot.send_message(
+                    chat_id=int(chat_id),
+                    text=text,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+                return sent.message_id
+            except TelegramRetryAfter as exc:
+                if first or attempt == self._piece_retries or exc.retry_after > 30:
+                    raise
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")

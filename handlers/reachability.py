@@ -1,0 +1,26 @@
+"""Citizens who block or unblock the bot: stop sending to them, keep their cases."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from handlers.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+async def chat_blocked(uow: UnitOfWork, channel: str, chat_id: str, at: datetime) -> None:
+    """The chat refused our messages: flag its citizens unreachable and drop what is queued for it."""
+    citizens = await uow.citizens.mark_unreachable(channel, chat_id, at)
+    dropped = await uow.outbox.fail_pending(channel, chat_id, reason="blocked")
+    log.info(
+        "a %s chat blocked the bot: %d citizen(s) unreachable, %d message(s) dropped",
+        channel,
+        citizens,
+        dropped,
+    )
+
+
+async def chat_unblocked(uow: UnitOfWork, channel: str, chat_id: str) -> None:
+    await uow.citizens.mark_reachable(channel, chat_id)
