@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +17,7 @@ from handlers.catalogue import Catalogue
 from handlers.config import IntakeConfig
 from handlers.conversation.engine import ConversationEngine
 from handlers.delivery import DeliveryConfig, OutboxDelivery, Sender
+from handlers.language import LanguageDetector
 from handlers.ports import Clock
 from store.database import create_engine, session_factory
 from store.migrate import SchemaState, schema_state, upgrade
@@ -66,7 +70,11 @@ async def bootstrap(
     catalogue: Catalogue | None = None,
     senders: dict[str, Sender] | None = None,
     engine_options: dict[str, Any] | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> App:
+    """Build the application. ``clock`` (wall time) and ``monotonic``/``sleep`` (rate limiting) are the only
+    sources of time; tests replace them to run without waiting."""
     engine = create_engine(settings.database, **(engine_options or {}))
     try:
         await prepare_database(engine, migrate=settings.migrates_itself)
@@ -85,12 +93,18 @@ async def bootstrap(
         clock=clock,
         intake=intake,
         conversation=ConversationEngine(
-            uow_factory=uow_factory, clock=clock, catalogue=catalogue, config=intake
+            uow_factory=uow_factory,
+            clock=clock,
+            catalogue=catalogue,
+            config=intake,
+            detector=LanguageDetector(),
         ),
         delivery=OutboxDelivery(
             uow_factory=uow_factory,
             clock=clock,
             senders=senders or {},
             config=DeliveryConfig(poll_interval=settings.delivery.poll_seconds),
+            monotonic=monotonic,
+            sleep=sleep,
         ),
     )

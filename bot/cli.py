@@ -142,14 +142,14 @@ async def cmd_demo(cli: Cli, args: argparse.Namespace) -> int:
 
 
 async def cmd_run(cli: Cli, args: argparse.Namespace) -> int:
+    if cli.settings.telegram.token is None:
+        cli.say(Msg.CLI_NO_TOKEN, err=True)
+        return EXIT_USAGE
     # Telegram modules load only for the commands that need them: aiogram takes seconds to import.
     from aiogram.exceptions import TelegramUnauthorizedError
 
     from bot.telegram.service import run_telegram
 
-    if cli.settings.telegram.token is None:
-        cli.say(Msg.CLI_NO_TOKEN, err=True)
-        return EXIT_USAGE
     app = await cli.open_app()
     if app is None:
         return EXIT_FAILURE

@@ -8,10 +8,11 @@ How nothing is lost and nothing is sent twice:
 * A sender claims a message (``sending``, with a lease) in one short transaction, calls the channel, and
   records the outcome in another. Only the oldest unsent message of a chat can be claimed, so each chat gets
   its messages in order and never two at once.
-* If the process dies between the channel accepting a message and the outcome being recorded, the lease
-  runs out and the message is sent again: delivery is at-least-once, and that instant — one message per
-  chat at most, only for the messages on the wire when the process died — is the only way to get a
-  duplicate. A clean shutdown (SIGTERM) waits for messages on the wire and loses and repeats nothing.
+* If the process dies between the channel accepting a message and the outcome being recorded, the message
+  is sent again when its lease runs out (or at once when a single-process deployment restarts): delivery is
+  at-least-once. That instant is the only way to get a duplicate, and only for the messages on the wire when
+  the process died — at most one per chat, since a chat never has two in flight. A clean shutdown
+  (SIGTERM) lets messages on the wire finish and be recorded, so it loses and repeats nothing.
 
 Commands fail loudly, notifications fail softly: a failed delivery never rolls back the case behind it.
 """
@@ -77,7 +78,7 @@ class Sender(Protocol):
 
 @dataclass(frozen=True)
 class DeliveryConfig:
-    lease: timedelta = timedelta(minutes=2)
+    lease: timedelta = timedelta(seconds=60)  # longer than a send may take (the HTTP timeout is 30 s)
     batch: int = 200
     concurrency: int = 16
     max_attempts: int = 12
@@ -119,6 +120,18 @@ class OutboxDelivery:
     def notify(self) -> None:
         """New messages were committed: look for due work now rather than at the next poll."""
         self._wake.set()
+
+    async def release_orphans(self) -> int:
+        """At start-up of a single-process deployment, messages still marked ``sending`` belong to a process
+        that died: release them now instead of letting their chats wait for the lease to run out."""
+        async with self._uow_factory() as uow:
+            released = await uow.outbox.release_leases()
+            await uow.commit()
+        if released:
+            log.warning(
+                "%d message(s) were on the wire when the last process stopped; sending them again", released
+            )
+        return released
 
     # -- the fast path -------------------------------------------------------------------------------------
     async def deliver_chat(self, channel: str, chat_id: str, *, limit: int = 50) -> int:

@@ -94,6 +94,10 @@ class OutboxRepository(Protocol):
         is claimable again. With ``channel``/``chat_id``, only that chat. Ordered by priority, then age."""
         ...
 
+    async def release_leases(self) -> int:
+        """Make every message marked ``sending`` claimable again (only safe when no other sender runs)."""
+        ...
+
     async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
         """Give up every unsent message to a chat (the recipient blocked the bot)."""
         ...

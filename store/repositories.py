@@ -240,6 +240,15 @@ class SqlOutbox:
         await self._s.flush()
         return rows
 
+    async def release_leases(self) -> int:
+        result = await self._s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
         result = await self._s.execute(
             update(OutboxMessage)

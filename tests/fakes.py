@@ -241,6 +241,12 @@ class FakeOutbox(_Repo):
             row.lease_until = lease_until
         return claimed
 
+    async def release_leases(self) -> int:
+        rows = [m for m in self.store.all(OutboxMessage) if m.status == OutboxStatus.SENDING]
+        for row in rows:
+            row.status, row.lease_until = OutboxStatus.PENDING, None
+        return len(rows)
+
     async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
         rows = [
             m

@@ -52,7 +52,7 @@ COMMANDS = (
 def make_bot(settings: TelegramSettings) -> Bot:
     if settings.token is None:
         raise ValueError("no Telegram token")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base), timeout=30)
     return Bot(
         settings.token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=None)
     )

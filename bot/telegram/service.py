@@ -5,79 +5,104 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from aiohttp import web
 
 from bot.bootstrap import App
-from bot.telegram.runtime import Poller, TelegramChannel, make_bot, webhook_app, webhook_secret
+from bot.telegram.runtime import (
+    Poller,
+    TelegramChannel,
+    healthz_handler,
+    make_bot,
+    webhook_app,
+    webhook_secret,
+)
 from bot.telegram.sender import TelegramSender
 from bot.telegram.updates import ALLOWED_UPDATES, CHANNEL
+from store.database import is_sqlite
 from store.leader import Leadership
 
 log = logging.getLogger(__name__)
 
 
-async def _keep_leadership(leadership: Leadership, stop: asyncio.Event, every: float = 5.0) -> None:
-    while not stop.is_set():
-        await leadership.refresh()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+class TelegramService:
+    """Everything ``nghedan run`` runs: the HTTP listener (webhook or just /healthz), the poller in polling
+    mode, the outbox delivery worker and the leadership that decides who sends queued traffic."""
 
+    def __init__(self, app: App, *, webhook: bool, poll_timeout: int = 25) -> None:
+        self.app = app
+        self.webhook = webhook
+        self.settings = app.settings.telegram
+        self.bot = make_bot(self.settings)
+        self.sender = TelegramSender(self.bot, app.settings.delivery.limits())
+        self.channel = TelegramChannel(app, self.bot, self.sender)
+        self.poller = Poller(self.channel, self.settings, timeout=poll_timeout)
+        self.leadership = Leadership(app.engine, "outbox-delivery")
+        self.port: int | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
 
-async def run_telegram(app: App, *, webhook: bool, stop: asyncio.Event, poll_timeout: int = 25) -> None:
-    """Serve Telegram until ``stop`` is set, then finish what is on the wire and return."""
-    settings = app.settings.telegram
-    bot = make_bot(settings)
-    sender = TelegramSender(bot, app.settings.delivery.limits())
-    app.delivery.add_sender(CHANNEL, sender)
-    channel = TelegramChannel(app, bot, sender)
-    leadership = Leadership(app.engine, "outbox-delivery")
-    runner: web.AppRunner | None = None
-    try:
-        await channel.setup_commands()
-        tasks = [
-            asyncio.ensure_future(_keep_leadership(leadership, stop)),
-            asyncio.ensure_future(app.delivery.run(stop, is_leader=lambda: leadership.is_leader)),
-        ]
-        if webhook:
-            runner = web.AppRunner(webhook_app(channel, settings))
-            await runner.setup()
-            await web.TCPSite(runner, settings.listen_host, settings.listen_port).start()
-            if settings.webhook_url:
-                await bot.set_webhook(
-                    settings.webhook_url,
-                    secret_token=webhook_secret(settings),
+    async def start(self) -> None:
+        self.app.delivery.add_sender(CHANNEL, self.sender)
+        if is_sqlite(self.app.settings.database):
+            await self.app.delivery.release_orphans()  # SQLite: this is the only process
+        await self.channel.setup_commands()
+        await self.leadership.refresh()
+        self._spawn(self._keep_leadership())
+        self._spawn(self.app.delivery.run(self._stop, is_leader=lambda: self.leadership.is_leader))
+        if self.webhook:
+            application = webhook_app(self.channel, self.settings)
+        else:
+            application = web.Application()
+            application.router.add_get("/healthz", healthz_handler(self.app))
+        self._runner = web.AppRunner(application)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port).start()
+        self.port = self._runner.addresses[0][1]
+        if self.webhook:
+            if self.settings.webhook_url:
+                await self.bot.set_webhook(
+                    self.settings.webhook_url,
+                    secret_token=webhook_secret(self.settings),
                     allowed_updates=ALLOWED_UPDATES,
                     drop_pending_updates=False,
                 )
-            log.info(
-                "webhook listening on %s:%d%s",
-                settings.listen_host,
-                settings.listen_port,
-                settings.webhook_path,
-            )
+            log.info("webhook on port %s, path %s", self.port, self.settings.webhook_path)
         else:
-            runner = web.AppRunner(_health_only(channel))
-            await runner.setup()
-            await web.TCPSite(runner, settings.listen_host, settings.listen_port).start()
-            tasks.append(asyncio.ensure_future(Poller(channel, settings, timeout=poll_timeout).run(stop)))
-            log.info("polling for updates")
+            self._spawn(self.poller.run(self._stop))
+            log.info("polling for updates; /healthz on port %s", self.port)
+
+    async def stop(self) -> None:
+        """Stop taking updates, let replies on the wire finish and be recorded, then close."""
+        self._stop.set()
+        try:
+            if self._runner is not None:
+                await self._runner.cleanup()
+                self._runner = None
+            await self.channel.wait_background()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            await self.leadership.release()
+            await self.bot.session.close()
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        self._tasks.append(asyncio.ensure_future(coroutine))
+
+    async def _keep_leadership(self, every: float = 5.0) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=every)
+            await self.leadership.refresh()
+
+
+async def run_telegram(app: App, *, webhook: bool, stop: asyncio.Event) -> None:
+    """Serve Telegram until ``stop`` is set."""
+    service = TelegramService(app, webhook=webhook)
+    try:
+        await service.start()
         await stop.wait()
-        if runner is not None:
-            await runner.cleanup()  # no new webhook requests; those in progress finish first
-            runner = None
-        await channel.wait_background()
-        await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        if runner is not None:
-            await runner.cleanup()
-        await leadership.release()
-        await bot.session.close()
-
-
-def _health_only(channel: TelegramChannel) -> web.Application:
-    from bot.telegram.runtime import healthz_handler
-
-    application = web.Application()
-    application.router.add_get("/healthz", healthz_handler(channel.app))
-    return application
+        await service.stop()

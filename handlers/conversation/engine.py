@@ -209,9 +209,6 @@ class ConversationEngine:
             await goto(turn, Step.CHOOSE_COMMUNE)
             return False
         turn.say(Msg.COMMON_GREETING)
-        if turn.is_new and not isinstance(payload, Text):
-            await goto(turn, Step.MENU)
-            return False
         return True
 
     def _detect_language(self, turn: Turn, text: str) -> None:

@@ -981,12 +981,27 @@ async def commune_choices(turn: Turn) -> list[Choice]:
     return [Choice(f"c:{commune.code}", commune.name) for commune in await turn.uow.communes.list_all()]
 
 
+_COMMUNE_WORDS = ("xa ", "phuong ", "thi tran ", "dac khu ")
+
+
+def _bare_commune_name(name: str) -> str:
+    folded = fold_words(name)
+    for word in _COMMUNE_WORDS:
+        if folded.startswith(word):
+            return folded[len(word) :]
+    return folded
+
+
 async def match_commune(turn: Turn, text: str) -> str | None:
-    typed = fold_words(text)
-    for commune in await turn.uow.communes.list_all():
-        if typed in (fold_words(commune.code), fold_words(commune.name)):
-            return f"c:{commune.code}"
-    return None
+    """A commune by its code, its name, or its name without "xã"/"phường" ("phu thinh"), if only one fits."""
+    typed = _bare_commune_name(text)
+    found = [
+        commune.code
+        for commune in await turn.uow.communes.list_all()
+        if typed in (fold_words(commune.code), _bare_commune_name(commune.name))
+        or (len(typed) >= 3 and _bare_commune_name(commune.name).startswith(typed))
+    ]
+    return f"c:{found[0]}" if len(found) == 1 else None
 
 
 async def ask_commune(turn: Turn) -> None:

@@ -1,0 +1,365 @@
+"""A fake Telegram Bot API server for end-to-end tests: aiohttp on 127.0.0.1 with a random port.
+
+It serves ``getUpdates`` from a queue, records every call, refuses unknown methods, unknown parameters and
+missing required ones (``bot_api_methods.json``), enforces the text and callback-data limits Telegram
+enforces, and can be told to fail (429 with ``retry_after``, 403 for a blocked chat, 5xx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+SCHEMA = json.loads((Path(__file__).with_name("bot_api_methods.json")).read_text(encoding="utf-8"))
+METHODS: dict[str, dict[str, dict[str, str]]] = SCHEMA["methods"]
+BY_LOWER = {name.lower(): name for name in METHODS}
+BOT_ID = 7000000001
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    result: Any = None  # what the server answered, when it answered ok
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    description: str
+    chat_id: str | None
+    retry_after: int | None
+    times: int
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+
+class FakeTelegram:
+    def __init__(self, token: str = "123456:TEST-token", username: str = "nghedan_test_bot") -> None:
+        self.token = token
+        self.username = username
+        self.calls: list[Call] = []
+        self.rejected: list[tuple[str, str]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.confirmed_offset = 0
+        self.webhook_url: str | None = None
+        self.blocked: set[str] = set()
+        self._failures: list[Failure] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[str, itertools.count[int]] = {}
+        self._changed = asyncio.Condition()
+        self._wakers: set[asyncio.Task[None]] = set()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        self._closing = True  # long polls still open (say, from a killed bot) answer now
+        async with self._changed:
+            self._changed.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- what tests do -------------------------------------------------------------------------------------
+    def push(self, update: dict[str, Any]) -> int:
+        update_id: int = update.setdefault("update_id", next(self._update_ids))
+        self.updates.append(update)
+        self._notify()
+        return update_id
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        *,
+        chat_id: str | int | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` calls of ``method`` (to ``chat_id``, if given) fail this way."""
+        chat = None if chat_id is None else str(chat_id)
+        self._failures.append(Failure(method, status, description, chat, retry_after, times))
+
+    def block(self, chat_id: str | int) -> None:
+        """The user blocked the bot: sending to them answers 403."""
+        self.blocked.add(str(chat_id))
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def messages_to(self, chat_id: str | int) -> list[dict[str, Any]]:
+        """Messages delivered to a chat (failed attempts left out), each with the id the server gave it."""
+        return [
+            {**call.params, "message_id": call.result["message_id"]}
+            for call in self.calls_to("sendMessage")
+            if str(call.params["chat_id"]) == str(chat_id) and isinstance(call.result, dict)
+        ]
+
+    def texts_to(self, chat_id: str | int) -> list[str]:
+        return [params["text"] for params in self.messages_to(chat_id)]
+
+    async def wait_until(self, predicate: Callable[[], bool | Awaitable[bool]], within: float = 10.0) -> None:
+        """Wait (without sleeping blindly) until ``predicate`` holds: it is checked after every API call."""
+        deadline = time.monotonic() + within
+        while True:
+            result = predicate()
+            if isinstance(result, Awaitable):
+                result = await result
+            if result:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("condition not met before the timeout")
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.05))
+
+    # -- the HTTP side -------------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        name = BY_LOWER.get(request.match_info["method"].lower())
+        if name is None:
+            self.rejected.append((request.match_info["method"], "unknown method"))
+            return _error(404, "Not Found: method not found")
+        params = await _params(request)
+        try:
+            _validate(name, params)
+        except ApiError as error:
+            self.rejected.append((name, error.description))
+            return _error(error.status, error.description)
+        call = Call(name, params)
+        if name != "getUpdates":
+            self.calls.append(call)
+        try:
+            self._scripted_failure(name, params)
+            call.result = await getattr(self, f"_{name}")(params)
+        except ApiError as error:
+            return _error(error.status, error.description, error.retry_after)
+        finally:
+            self._notify()
+        return web.json_response({"ok": True, "result": call.result})
+
+    def _scripted_failure(self, method: str, params: dict[str, Any]) -> None:
+        chat = str(params.get("chat_id")) if "chat_id" in params else None
+        if method in ("sendMessage", "sendPhoto", "sendDocument", "copyMessage") and chat in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        for failure in self._failures:
+            if failure.method == method and failure.times > 0 and failure.chat_id in (None, chat):
+                failure.times -= 1
+                raise ApiError(failure.status, failure.description, failure.retry_after)
+
+    def _notify(self) -> None:
+        async def wake() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        task = asyncio.ensure_future(wake())
+        self._wakers.add(task)
+        task.add_done_callback(self._wakers.discard)
+
+    # -- methods -------------------------------------------------------------------------------------------
+    async def _getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Nghe Dân", "username": self.username}
+
+    async def _getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook_url:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(params.get("offset", 0))
+        if offset:
+            self.confirmed_offset = max(self.confirmed_offset, offset)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            self._notify()
+        timeout = float(params.get("timeout", 0))
+        deadline = time.monotonic() + timeout
+        while not self.updates and time.monotonic() < deadline and not self._closing:
+            async with self._changed:
+                try:
+                    await asyncio.wait_for(self._changed.wait(), timeout=deadline - time.monotonic())
+                except TimeoutError:
+                    break
+        limit = int(params.get("limit", 100))
+        return self.updates[:limit]
+
+    async def _setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = params["url"]
+        return True
+
+    async def _deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = None
+        return True
+
+    async def _getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.webhook_url or "", "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, text=params["text"])
+
+    async def _sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, caption=params.get("caption"))
+
+    async def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, caption=params.get("caption"))
+
+    async def _copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"message_id": next(self._ids(params["chat_id"]))}
+
+    async def _forwardMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params)
+
+    async def _sendMediaGroup(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [self._message(params) for _ in params["media"]]
+
+    async def _editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, text=params["text"], message_id=int(params.get("message_id", 0)))
+
+    async def _editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        if "chat_id" not in params and "inline_message_id" not in params:
+            raise ApiError(400, "Bad Request: message identifier is not specified")
+        return True
+
+    async def _answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _sendChatAction(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _deleteMessage(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _setMyCommands(self, params: dict[str, Any]) -> bool:
+        for command in params["commands"]:
+            name = command.get("command", "")
+            if not (1 <= len(name) <= 32 and name.replace("_", "").isalnum() and name.islower()):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        return True
+
+    async def _deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _getMyCommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return []
+
+    async def _getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"file_id": params["file_id"], "file_unique_id": params["file_id"][:16], "file_size": 1024}
+
+    async def _getChat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "accent_color_id": 0}
+
+    async def _logOut(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _close(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _ids(self, chat_id: Any) -> itertools.count[int]:
+        return self._message_ids.setdefault(str(chat_id), itertools.count(1000))
+
+    def _message(
+        self, params: dict[str, Any], *, message_id: int | None = None, **content: Any
+    ) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message = {
+            "message_id": message_id or next(self._ids(chat_id)),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Nghe Dân", "username": self.username},
+        }
+        message.update({key: value for key, value in content.items() if value is not None})
+        return message
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if request.body_exists:
+        if request.content_type == "application/json":
+            body = await request.json()
+            if isinstance(body, dict):
+                params.update(body)
+        else:
+            form = await request.post()
+            params.update({key: value for key, value in form.items() if isinstance(value, str)})
+    return params
+
+
+def _validate(method: str, params: dict[str, Any]) -> None:
+    spec = METHODS[method]
+    known = {**spec["required"], **spec["optional"]}
+    for name in spec["required"]:
+        if name not in params:
+            raise ApiError(400, f"Bad Request: parameter {name} is required")
+    for name, value in list(params.items()):
+        kind = known.get(name)
+        if kind is None:
+            raise ApiError(400, f"Bad Request: unknown parameter {name}")
+        params[name] = _typed(name, kind, value)
+    if method in ("sendMessage", "editMessageText"):
+        text = params["text"]
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+    markup = params.get("reply_markup")
+    if isinstance(markup, dict):
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+def _typed(name: str, kind: str, value: Any) -> Any:
+    try:
+        if kind == "Integer":
+            return int(value)
+        if kind == "Boolean":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() not in ("true", "false"):
+                raise ValueError(value)
+            return str(value).lower() == "true"
+        if kind == "JSON":
+            return json.loads(value) if isinstance(value, str) else value
+        if kind == "Integer or String":
+            return int(value) if str(value).lstrip("-").isdigit() else str(value)
+        return str(value)
+    except (ValueError, TypeError) as exc:
+        raise ApiError(400, f"Bad Request: wrong type of parameter {name}") from exc
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=status)
