@@ -21,6 +21,7 @@ from handlers.language import LanguageDetector
 from handlers.ports import Clock
 from store.database import create_engine, session_factory
 from store.migrate import SchemaState, schema_state, upgrade
+from store.repositories import ReferenceCache
 from store.uow import SqlUnitOfWorkFactory
 
 
@@ -83,8 +84,9 @@ async def bootstrap(
         raise
     clock = clock or SystemClock()
     catalogue = catalogue or Catalogue.load()
-    uow_factory = SqlUnitOfWorkFactory(session_factory(engine))
+    uow_factory = SqlUnitOfWorkFactory(session_factory(engine), cache=ReferenceCache())
     intake = settings.intake.to_config()
+    delivery_config = DeliveryConfig(poll_interval=settings.delivery.poll_seconds)
     return App(
         settings=settings,
         engine=engine,
@@ -98,12 +100,13 @@ async def bootstrap(
             catalogue=catalogue,
             config=intake,
             detector=LanguageDetector(),
+            reply_lease=delivery_config.lease,
         ),
         delivery=OutboxDelivery(
             uow_factory=uow_factory,
             clock=clock,
             senders=senders or {},
-            config=DeliveryConfig(poll_interval=settings.delivery.poll_seconds),
+            config=delivery_config,
             monotonic=monotonic,
             sleep=sleep,
         ),

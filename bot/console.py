@@ -119,7 +119,9 @@ async def run_console(
             event_key=f"console:{uuid.uuid4().hex}",
         )
         result = await app.conversation.handle(event)
-        if result.committed:
+        if result.claimed:
+            await app.delivery.send_claimed(CHANNEL, chat_id, result.outbox_ids, result.replies)
+        elif result.committed:
             await app.delivery.deliver_chat(CHANNEL, chat_id)
         else:
             for reply in result.replies:

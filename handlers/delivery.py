@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -30,6 +30,7 @@ from typing import Protocol
 
 from handlers.ports import Clock, UnitOfWorkFactory
 from handlers.ratelimit import RateLimiter, RateLimits
+from handlers.reachability import chat_blocked
 from handlers.replies import Reply
 from models.enums import OutboxPriority, OutboxStatus
 
@@ -133,6 +134,23 @@ class OutboxDelivery:
             )
         return released
 
+    async def send_claimed(
+        self, channel: str, chat_id: str, ids: Sequence[int], replies: Sequence[Reply]
+    ) -> None:
+        """Send a turn's replies that were written already leased to this process, in order, and record
+        every outcome in one transaction. After a failure the rest go back to the queue, still in order."""
+        results: list[tuple[Outgoing, SendResult | None]] = []
+        failed = False
+        for message_id, reply in zip(ids, replies, strict=True):
+            message = Outgoing(message_id, channel, chat_id, reply, 0, OutboxPriority.REPLY)
+            if failed:
+                results.append((message, None))
+                continue
+            result = await self._transmit(message)
+            results.append((message, result))
+            failed = result.outcome is not Outcome.SENT
+        await self.record_many(results)
+
     # -- the fast path -------------------------------------------------------------------------------------
     async def deliver_chat(self, channel: str, chat_id: str, *, limit: int = 50) -> int:
         """Send what is due for one chat right now, oldest first (a citizen's replies right after their turn
@@ -209,67 +227,77 @@ class OutboxDelivery:
         return claimed
 
     async def _send(self, message: Outgoing) -> SendResult:
+        result = await self._transmit(message)
+        await self.record_many([(message, result)])
+        return result
+
+    async def _transmit(self, message: Outgoing) -> SendResult:
+        """Wait for the rate limits, then hand the message to its channel."""
         sender = self._senders.get(message.channel)
         if sender is None:
-            result = SendResult(Outcome.RETRY, error=f"no sender for channel {message.channel}")
-        else:
-            limiter = self._limiters.get(message.channel)
-            if limiter is not None:
-                group = sender.is_group(message.chat_id)
-                bulk = message.priority >= OutboxPriority.BULK
-                await limiter.acquire(message.chat_id, group=group, bulk=bulk)
-            self._in_flight += 1
-            self._idle.clear()
-            try:
-                result = await sender.send(message)
-            except Exception as exc:  # a sender must not raise; if it does, treat it as temporary
-                log.exception("sender for %s raised on outbox %d", message.channel, message.id)
-                result = SendResult(Outcome.RETRY, error=type(exc).__name__)
+            return SendResult(Outcome.RETRY, error=f"no sender for channel {message.channel}")
+        limiter = self._limiters.get(message.channel)
+        if limiter is not None:
+            group = sender.is_group(message.chat_id)
+            bulk = message.priority >= OutboxPriority.BULK
+            await limiter.acquire(message.chat_id, group=group, bulk=bulk)
+        self._in_flight += 1
+        self._idle.clear()
         try:
-            await self.record(message, result)
+            return await sender.send(message)
+        except Exception as exc:  # a sender must not raise; if it does, treat it as temporary
+            log.exception("sender for %s raised on outbox %d", message.channel, message.id)
+            return SendResult(Outcome.RETRY, error=type(exc).__name__)
         finally:
-            if sender is not None:
-                self._in_flight -= 1
-                if self._in_flight == 0:
-                    self._idle.set()
-        return result
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
 
     async def record(self, message: Outgoing, result: SendResult) -> None:
         """Write the outcome of one attempt on the outbox row (and on the citizen, if they blocked us)."""
+        await self.record_many([(message, result)])
+
+    async def record_many(self, outcomes: Sequence[tuple[Outgoing, SendResult | None]]) -> None:
+        """Record outcomes in one transaction; ``None`` puts a message back in the queue untried."""
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            row = await uow.outbox.get(message.id)
-            if row is None:
+            if all(result is not None and result.outcome is Outcome.SENT for _, result in outcomes):
+                # The usual case, in one statement.
+                await uow.outbox.mark_sent([(m.id, r.external_id if r else None) for m, r in outcomes], now)
+                await uow.commit()
                 return
-            row.attempts += 1
-            row.lease_until = None
-            if result.outcome is Outcome.SENT:
-                row.status = OutboxStatus.SENT
-                row.sent_at = now
-                row.external_id = result.external_id
-                row.last_error = None
-            elif result.outcome is Outcome.RETRY and row.attempts < self.config.max_attempts:
-                row.status = OutboxStatus.PENDING
-                if result.retry_after is not None:
-                    delay = result.retry_after
-                    self._hold(message, delay)
+            rows = {row.id: row for row in await uow.outbox.get_many([message.id for message, _ in outcomes])}
+            blocked: set[tuple[str, str]] = set()
+            for message, result in outcomes:
+                row = rows.get(message.id)
+                if row is None:
+                    continue
+                row.lease_until = None
+                if result is None:
+                    row.status = OutboxStatus.PENDING
+                    continue
+                row.attempts += 1
+                if result.outcome is Outcome.SENT:
+                    row.status = OutboxStatus.SENT
+                    row.sent_at = now
+                    row.external_id = result.external_id
+                    row.last_error = None
+                elif result.outcome is Outcome.RETRY and row.attempts < self.config.max_attempts:
+                    row.status = OutboxStatus.PENDING
+                    if result.retry_after is not None:
+                        delay = result.retry_after
+                        self._hold(message, delay)
+                    else:
+                        delay = min(2.0**row.attempts, self.config.max_backoff.total_seconds())
+                    row.next_attempt_at = now + timedelta(seconds=delay)
+                    row.last_error = result.error[:500]
                 else:
-                    delay = min(2.0**row.attempts, self.config.max_backoff.total_seconds())
-                row.next_attempt_at = now + timedelta(seconds=delay)
-                row.last_error = result.error[:500]
-            else:
-                row.status = OutboxStatus.FAILED
-                row.last_error = f"{result.outcome.value}: {result.error}"[:500]
-                if result.outcome is Outcome.BLOCKED:
-                    blocked = await uow.citizens.mark_unreachable(message.channel, message.chat_id, now)
-                    dropped = await uow.outbox.fail_pending(
-                        message.channel, message.chat_id, reason="blocked"
-                    )
-                    log.info(
-                        "chat blocked the bot: %d citizen(s) unreachable, %d message(s) dropped",
-                        blocked,
-                        dropped,
-                    )
+                    row.status = OutboxStatus.FAILED
+                    row.last_error = f"{result.outcome.value}: {result.error}"[:500]
+                    if result.outcome is Outcome.BLOCKED:
+                        blocked.add((message.channel, message.chat_id))
+            for channel, chat_id in blocked:  # last: it also drops what was just put back in the queue
+                await chat_blocked(uow, channel, chat_id, now)
             await uow.commit()
 
     def _hold(self, message: Outgoing, seconds: float) -> None:

@@ -6,6 +6,7 @@ The SQL implementation lives in ``store``; tests use in-memory fakes of the same
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -52,8 +53,15 @@ class CitizenRepository(Protocol):
 
 
 class ConversationRepository(Protocol):
+    """Conversations are loaded and saved explicitly (not tracked): they are read and written every turn."""
+
     async def get(self, channel: str, chat_id: str) -> Conversation | None: ...
-    async def add(self, conversation: Conversation) -> None: ...
+
+    async def save(self, conversation: Conversation) -> None:
+        """Insert a new conversation or update it; ``ConcurrentUpdate`` if another turn saved it first."""
+        ...
+
+    async def mark_unreachable(self, channel: str, chat_id: str) -> None: ...
 
 
 class CaseRepository(Protocol):
@@ -78,7 +86,21 @@ class OutboxRepository(Protocol):
         """Add a message and assign its id at once."""
         ...
 
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Add messages in one statement and assign their ids."""
+        ...
+
     async def get(self, message_id: int) -> OutboxMessage | None: ...
+
+    async def get_many(self, ids: Sequence[int]) -> Sequence[OutboxMessage]: ...
+
+    async def mark_sent(self, sent: Sequence[tuple[int, str | None]], at: datetime) -> None:
+        """Record messages as delivered (id, channel's message id) in one statement."""
+        ...
+
+    async def has_unsent(self, channel: str, chat_id: str) -> bool:
+        """Whether the chat still has a message waiting or being sent."""
+        ...
 
     async def claim_due(
         self,
@@ -103,11 +125,17 @@ class OutboxRepository(Protocol):
         ...
 
 
-class ProcessedEventRepository(Protocol):
-    async def seen(self, event_key: str) -> bool: ...
+@dataclass(frozen=True)
+class EventClaim:
+    first: bool  # this transaction is the first to handle the event
+    chat_busy: bool  # the event's chat still has outbox messages waiting or being sent
 
-    async def add(self, event_key: str, at: datetime) -> None:
-        """Record the event; a concurrent insert of the same key makes the commit fail (ConcurrentUpdate)."""
+
+class ProcessedEventRepository(Protocol):
+    async def claim(self, event_key: str, at: datetime, *, channel: str, chat_id: str) -> EventClaim:
+        """Record the event as handled by this transaction (``first`` is False if it was handled already; a
+        concurrent transaction claiming the same key waits for this one). It also tells whether the chat has
+        messages waiting: both are needed at the start of every turn, so one statement answers both."""
         ...
 
 

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 async def chat_blocked(uow: UnitOfWork, channel: str, chat_id: str, at: datetime) -> None:
     """The chat refused our messages: flag its citizens unreachable and drop what is queued for it."""
     citizens = await uow.citizens.mark_unreachable(channel, chat_id, at)
+    await uow.conversations.mark_unreachable(channel, chat_id)
     dropped = await uow.outbox.fail_pending(channel, chat_id, reason="blocked")
     log.info(
         "a %s chat blocked the bot: %d citizen(s) unreachable, %d message(s) dropped",
@@ -23,4 +24,9 @@ async def chat_blocked(uow: UnitOfWork, channel: str, chat_id: str, at: datetime
 
 
 async def chat_unblocked(uow: UnitOfWork, channel: str, chat_id: str) -> None:
+    """The chat accepts messages again (it unblocked the bot, or simply wrote to us)."""
     await uow.citizens.mark_reachable(channel, chat_id)
+    conversation = await uow.conversations.get(channel, chat_id)
+    if conversation is not None and conversation.unreachable:
+        conversation.unreachable = False
+        await uow.conversations.save(conversation)

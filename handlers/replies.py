@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -59,3 +59,31 @@ class Reply:
             clear_keyboard=bool(payload.get("clear_keyboard", False)),
             language=str(payload.get("language", "vi")),
         )
+
+
+def coalesce(replies: list[Reply], limit: int = 4000) -> list[Reply]:
+    """Join each plain message into the message after it, so a turn usually arrives as one message: fewer
+    notifications, and Telegram sends only about one message a second to a chat. A message that removes a
+    reply keyboard is not joined into one carrying buttons (a message has one keyboard), and nothing is
+    joined past ``limit`` characters."""
+    result: list[Reply] = []
+    for reply in replies:
+        previous = result[-1] if result else None
+        joinable = (
+            previous is not None
+            and not previous.choices
+            and previous.request is None
+            and not previous.attachments
+            and previous.language == reply.language
+            and not (previous.clear_keyboard and (reply.choices or reply.request is not None))
+            and len(previous.text) + len(reply.text) + 2 <= limit
+        )
+        if previous is not None and joinable:
+            result[-1] = replace(
+                reply,
+                text=f"{previous.text}\n\n{reply.text}",
+                clear_keyboard=previous.clear_keyboard or reply.clear_keyboard,
+            )
+        else:
+            result.append(reply)
+    return result

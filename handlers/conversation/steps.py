@@ -118,11 +118,11 @@ async def advance(turn: Turn, next_step: Step) -> None:
         turn.draft.editing = False
         next_step = Step.SUMMARY
     if next_step is Step.SUMMARY:
-        next_step = missing_step(turn) or Step.SUMMARY
+        next_step = await missing_step(turn) or Step.SUMMARY
     await goto(turn, next_step)
 
 
-def missing_step(turn: Turn) -> Step | None:
+async def missing_step(turn: Turn) -> Step | None:
     """The first step whose required answer the draft still lacks."""
     draft = turn.draft
     kind = draft.case_kind
@@ -135,7 +135,8 @@ def missing_step(turn: Turn) -> Step | None:
     if not draft.content:
         return Step.CONTENT
     if not draft.anonymous and not draft.has_identity:
-        return Step.SAVED_IDENTITY if turn.citizen and turn.citizen.has_identity else Step.NAME
+        citizen = await turn.citizen()
+        return Step.SAVED_IDENTITY if citizen and citizen.has_identity else Step.NAME
     return None
 
 
@@ -170,9 +171,10 @@ def _what_key(what: str) -> Msg:
 
 async def current_consent(turn: Turn) -> ConsentRecord | None:
     """The consent in force for this citizen and this notice text, if they granted it."""
-    if turn.citizen is None:
+    citizen = await turn.citizen()
+    if citizen is None:
         return None
-    record = await turn.uow.citizens.latest_consent(turn.citizen.commune_id, turn.citizen.id)
+    record = await turn.uow.citizens.latest_consent(citizen.commune_id, citizen.id)
     if record is None or not record.granted or record.text_version != CONSENT_TEXT_VERSION:
         return None
     return record
@@ -548,13 +550,13 @@ async def answer_attachments(turn: Turn, answer: Answer) -> None:
         if not _keep_attachment(turn, answer):
             if len(turn.draft.attachments) >= turn.config.max_attachments:
                 turn.draft.attachments_done = True
-                await advance(turn, identity_entry(turn))
+                await advance(turn, await identity_entry(turn))
             return
         count = len(turn.draft.attachments)
         if count >= turn.config.max_attachments:
             turn.say(Msg.ATTACHMENTS_FULL, max=turn.config.max_attachments)
             turn.draft.attachments_done = True
-            await advance(turn, identity_entry(turn))
+            await advance(turn, await identity_entry(turn))
         else:
             turn.ask(
                 turn.t(Msg.ATTACHMENTS_RECEIVED, count=count, max=turn.config.max_attachments),
@@ -563,7 +565,7 @@ async def answer_attachments(turn: Turn, answer: Answer) -> None:
             )
     elif answer in (Chosen("done"), Chosen("skip")):
         turn.draft.attachments_done = True
-        await advance(turn, identity_entry(turn))
+        await advance(turn, await identity_entry(turn))
     else:
         await wrong_input(turn, answer)
 
@@ -571,10 +573,11 @@ async def answer_attachments(turn: Turn, answer: Answer) -> None:
 # -- identity ------------------------------------------------------------------------------------------
 
 
-def identity_entry(turn: Turn) -> Step:
+async def identity_entry(turn: Turn) -> Step:
     if turn.draft.anonymous:
         return Step.SUMMARY
-    if turn.citizen is not None and turn.citizen.has_identity:
+    citizen = await turn.citizen()
+    if citizen is not None and citizen.has_identity:
         return Step.SAVED_IDENTITY
     return Step.NAME
 
@@ -584,7 +587,7 @@ async def saved_identity_choices(turn: Turn) -> list[Choice]:
 
 
 async def ask_saved_identity(turn: Turn) -> None:
-    citizen = turn.citizen
+    citizen = await turn.citizen()
     if citizen is None or not citizen.has_identity:
         await goto(turn, Step.NAME)
         return
@@ -595,7 +598,7 @@ async def ask_saved_identity(turn: Turn) -> None:
 
 
 async def answer_saved_identity(turn: Turn, answer: Answer) -> None:
-    citizen = turn.citizen
+    citizen = await turn.citizen()
     if answer == Chosen("use") and citizen is not None:
         turn.draft.name, turn.draft.phone, turn.draft.address = (
             citizen.full_name,
@@ -704,7 +707,7 @@ async def _location_text(turn: Turn) -> str:
 
 
 async def ask_summary(turn: Turn) -> None:
-    missing = missing_step(turn)
+    missing = await missing_step(turn)
     if missing is not None:
         await goto(turn, missing)
         return
@@ -747,7 +750,7 @@ async def answer_summary(turn: Turn, answer: Answer) -> None:
 
 async def submit(turn: Turn) -> None:
     """File the petition. The receipt is only a reply in this turn, so it is committed with the case."""
-    missing = missing_step(turn)
+    missing = await missing_step(turn)
     if missing is not None or turn.commune is None:
         await goto(turn, missing or Step.MENU)
         return
@@ -1028,8 +1031,7 @@ async def choose_commune(turn: Turn, code: str) -> bool:
         return False
     turn.commune = commune
     turn.conversation.commune_id = commune.id
-    turn.citizen = await turn.uow.citizens.by_account(commune.id, turn.event.channel, turn.event.sender_id)
-    turn.conversation.citizen_id = turn.citizen.id if turn.citizen else None
+    turn.use_citizen(await turn.uow.citizens.by_account(commune.id, turn.event.channel, turn.event.sender_id))
     return True
 
 
@@ -1039,7 +1041,7 @@ async def choose_commune(turn: Turn, code: str) -> bool:
 async def show_case(turn: Turn, text: str) -> None:
     assert turn.commune is not None
     try:
-        case = await find_own_case(turn.uow, turn.commune.id, turn.citizen.id if turn.citizen else None, text)
+        case = await find_own_case(turn.uow, turn.commune.id, turn.citizen_id, text)
     except InvalidValue:
         turn.say(Msg.TRACK_BAD_CODE, text=text.strip()[:40])
         return
@@ -1052,13 +1054,13 @@ async def show_case(turn: Turn, text: str) -> None:
 
 async def show_my_cases(turn: Turn) -> None:
     assert turn.commune is not None
-    cases = await own_cases(turn.uow, turn.commune.id, turn.citizen.id if turn.citizen else None)
+    cases = await own_cases(turn.uow, turn.commune.id, turn.citizen_id)
     turn.say_text(await my_cases_text(turn, cases))
 
 
 async def track_choices(turn: Turn) -> list[Choice]:
     assert turn.commune is not None
-    cases = await own_cases(turn.uow, turn.commune.id, turn.citizen.id if turn.citizen else None, limit=5)
+    cases = await own_cases(turn.uow, turn.commune.id, turn.citizen_id, limit=5)
     return [Choice(f"c:{case.code}", case.code) for case in cases] + [Choice("back", turn.t(Msg.COMMON_BACK))]
 
 

@@ -54,7 +54,6 @@ class Turn:
         event: ChatEvent,
         conversation: Conversation,
         commune: Commune | None,
-        citizen: Citizen | None,
         catalogue: Catalogue,
         config: IntakeConfig,
         now: datetime,
@@ -64,7 +63,8 @@ class Turn:
         self.event = event
         self.conversation = conversation
         self.commune = commune
-        self.citizen = citizen
+        self._citizen: Citizen | None = None
+        self._citizen_loaded = False
         self.catalogue = catalogue
         self.config = config
         self.now = now
@@ -86,8 +86,8 @@ class Turn:
     def set_language(self, language: str, source: str) -> None:
         self.conversation.language = language
         self.conversation.language_source = source
-        if self.citizen is not None:
-            self.citizen.language = language
+        if self._citizen is not None:
+            self._citizen.language = language
 
     def t(self, key: Msg, **params: object) -> str:
         defaults: dict[str, object] = {"channel": self.catalogue.text(self.language, self.channel_key)}
@@ -173,9 +173,28 @@ class Turn:
             raise RuntimeError("no commune chosen for this conversation")
         return self.commune.id
 
+    @property
+    def citizen_id(self) -> int | None:
+        return self.conversation.citizen_id
+
+    async def citizen(self) -> Citizen | None:
+        """The citizen behind this chat in this commune, loaded only by the steps that need it."""
+        if not self._citizen_loaded:
+            self._citizen_loaded = True
+            if self.commune is not None and self.conversation.citizen_id is not None:
+                self._citizen = await self.uow.citizens.get(self.commune.id, self.conversation.citizen_id)
+                if self._citizen is not None and self._citizen.language != self.language:
+                    self._citizen.language = self.language
+        return self._citizen
+
+    def use_citizen(self, citizen: Citizen | None) -> None:
+        self._citizen, self._citizen_loaded = citizen, True
+        self.conversation.citizen_id = citizen.id if citizen else None
+
     async def ensure_citizen(self) -> Citizen:
         """The citizen behind this chat, created on first need (never before a commune is chosen)."""
-        if self.citizen is None:
+        citizen = await self.citizen()
+        if citizen is None:
             citizen = Citizen(
                 commune_id=self._commune_id(),
                 channel=self.event.channel,
@@ -185,9 +204,8 @@ class Turn:
                 created_at=self.now,
             )
             await self.uow.citizens.add(citizen)
-            self.citizen = citizen
-            self.conversation.citizen_id = citizen.id
-        return self.citizen
+            self.use_citizen(citizen)
+        return citizen
 
     def reset_draft(self, draft: Draft | None = None) -> None:
         self.draft = draft or Draft()

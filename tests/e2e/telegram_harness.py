@@ -89,6 +89,9 @@ class Harness:
         return await self.unsent(chat_id) == 0
 
     async def post(self, update: dict[str, Any], *, secret: str | None = None) -> int:
+        return (await self.post_for_body(update, secret=secret))[0]
+
+    async def post_for_body(self, update: Any, *, secret: str | None = None) -> tuple[int, str]:
         assert self.http is not None
         assert self.service.port is not None
         headers = {
@@ -96,7 +99,7 @@ class Harness:
         }
         url = f"http://127.0.0.1:{self.service.port}{self.app.settings.telegram.webhook_path}"
         async with self.http.post(url, data=json.dumps(update), headers=headers) as response:
-            return response.status
+            return response.status, await response.text()
 
     def citizen(self, chat_id: int, language_code: str | None = "vi") -> Citizen:
         return Citizen(self, chat_id, language_code)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from handlers.delivery import DeliveryConfig, OutboxDelivery
 from handlers.ratelimit import RateLimits
+from handlers.reachability import chat_blocked
 from handlers.replies import Reply
 from models.outbox import OutboxMessage
+from tests.chat import Chat
 from tests.conftest import Backend
 from tests.fakes import FakeTimer, ManualClock, RecordingSender
 
@@ -56,3 +59,41 @@ async def test_two_workers_racing_send_each_message_once_in_chat_order(
         assert [m.reply.text for m in sender.sent if m.chat_id == str(chat)] == [
             str(n) for n in range(PER_CHAT)
         ]
+
+
+async def test_blocking_and_unblocking_a_chat_is_recorded_on_its_citizens_and_conversation(
+    backend: Backend, clock: ManualClock, new_chat: Callable[..., Chat]
+) -> None:
+    chat = new_chat("4242")
+    await chat.file_petition()
+    async with backend.uow_factory() as uow:
+        await uow.outbox.add_many([_message(clock, "4242", "queued")])
+        await chat_blocked(uow, chat.channel, "4242", clock.now())
+        await uow.commit()
+    async with backend.uow_factory() as uow:
+        conversation = await uow.conversations.get(chat.channel, "4242")
+        citizen = await uow.citizens.by_account(1, chat.channel, "4242")
+        assert conversation is not None
+        assert conversation.unreachable
+        assert citizen is not None
+        assert citizen.unreachable_at == clock.now()
+        assert not await uow.outbox.has_unsent(chat.channel, "4242")  # the queue was dropped
+    await chat.send("/cuatoi")  # writing again makes them reachable
+    async with backend.uow_factory() as uow:
+        conversation = await uow.conversations.get(chat.channel, "4242")
+        citizen = await uow.citizens.by_account(1, chat.channel, "4242")
+        assert conversation is not None
+        assert not conversation.unreachable
+        assert citizen is not None
+        assert citizen.unreachable_at is None
+
+
+def _message(clock: ManualClock, chat_id: str, text: str) -> OutboxMessage:
+    return OutboxMessage(
+        channel="console",
+        chat_id=chat_id,
+        delivery_key=f"test:{chat_id}:{text}",
+        payload=Reply(text).to_payload(),
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+    )

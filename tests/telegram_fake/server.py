@@ -67,6 +67,9 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._wakers: set[asyncio.Task[None]] = set()
         self._closing = False
+        self._delivered: dict[str, list[float]] = {}
+        self._by_chat: dict[str, list[dict[str, Any]]] = {}
+        self._count_waiters: dict[str, list[tuple[int, asyncio.Future[float]]]] = {}
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -119,14 +122,34 @@ class FakeTelegram:
 
     def messages_to(self, chat_id: str | int) -> list[dict[str, Any]]:
         """Messages delivered to a chat (failed attempts left out), each with the id the server gave it."""
-        return [
-            {**call.params, "message_id": call.result["message_id"]}
-            for call in self.calls_to("sendMessage")
-            if str(call.params["chat_id"]) == str(chat_id) and isinstance(call.result, dict)
-        ]
+        return list(self._by_chat.get(str(chat_id), []))
 
     def texts_to(self, chat_id: str | int) -> list[str]:
         return [params["text"] for params in self.messages_to(chat_id)]
+
+    async def wait_for_messages(self, chat_id: str | int, count: int) -> float:
+        """Wait until ``count`` messages have been delivered to the chat; returns when the last one arrived
+        (time.monotonic). Cheap with thousands of chats waiting at once."""
+        chat = str(chat_id)
+        times = self._delivered.get(chat, [])
+        if len(times) >= count:
+            return times[count - 1]
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._count_waiters.setdefault(chat, []).append((count, future))
+        return await future
+
+    def _count_delivery(self, chat: str, at: float) -> None:
+        times = self._delivered.setdefault(chat, [])
+        times.append(at)
+        waiters = self._count_waiters.get(chat)
+        if waiters:
+            keep = []
+            for count, future in waiters:
+                if len(times) >= count and not future.done():
+                    future.set_result(times[count - 1])
+                elif not future.done():
+                    keep.append((count, future))
+            self._count_waiters[chat] = keep
 
     async def wait_until(self, predicate: Callable[[], bool | Awaitable[bool]], within: float = 10.0) -> None:
         """Wait (without sleeping blindly) until ``predicate`` holds: it is checked after every API call."""
@@ -164,6 +187,10 @@ class FakeTelegram:
         try:
             self._scripted_failure(name, params)
             call.result = await getattr(self, f"_{name}")(params)
+            if name == "sendMessage":
+                chat = str(params["chat_id"])
+                self._by_chat.setdefault(chat, []).append({**params, "message_id": call.result["message_id"]})
+                self._count_delivery(chat, call.at)
         except ApiError as error:
             return _error(error.status, error.description, error.retry_after)
         finally:

@@ -1,0 +1,37 @@
+"""SQLite through the inline connection (default) and through aiosqlite's own thread: same behaviour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from handlers.catalogue import Catalogue
+from handlers.communes import CommuneSpec, import_commune
+from handlers.config import IntakeConfig
+from handlers.conversation.engine import ConversationEngine
+from store.database import create_engine, session_factory
+from store.migrate import upgrade
+from store.uow import SqlUnitOfWorkFactory
+from tests.chat import Chat
+from tests.fakes import ManualClock
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "aiosqlite-thread"])
+async def test_a_petition_is_filed_with_either_sqlite_driver(
+    tmp_path: Path, inline: bool, demo_spec: CommuneSpec, catalogue: Catalogue, clock: ManualClock
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'd.sqlite3'}", inline=inline)
+    try:
+        await upgrade(engine)
+        factory = SqlUnitOfWorkFactory(session_factory(engine))
+        async with factory() as uow:
+            await import_commune(uow, demo_spec, now=clock.now())
+            await uow.commit()
+        conversation = ConversationEngine(
+            uow_factory=factory, clock=clock, catalogue=catalogue, config=IntakeConfig()
+        )
+        code = await Chat(conversation, clock).file_petition()
+        assert code == "PT-26-00001"
+    finally:
+        await engine.dispose()
