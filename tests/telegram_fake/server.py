@@ -52,7 +52,12 @@ class ApiError(Exception):
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123456:TEST-token", username: str = "nghedan_test_bot") -> None:
+    def __init__(
+        self, token: str = "123456:TEST-token", username: str = "nghedan_test_bot", *, lean: bool = False
+    ) -> None:
+        """``lean`` (benchmarks): keep only each chat's latest message and delivery times, not every call,
+        so the recording does not grow the heap the garbage collector scans during a long run."""
+        self.lean = lean
         self.token = token
         self.username = username
         self.calls: list[Call] = []
@@ -182,14 +187,18 @@ class FakeTelegram:
             self.rejected.append((name, error.description))
             return _error(error.status, error.description)
         call = Call(name, params)
-        if name != "getUpdates":
+        if name != "getUpdates" and not self.lean:
             self.calls.append(call)
         try:
             self._scripted_failure(name, params)
             call.result = await getattr(self, f"_{name}")(params)
             if name == "sendMessage":
                 chat = str(params["chat_id"])
-                self._by_chat.setdefault(chat, []).append({**params, "message_id": call.result["message_id"]})
+                delivered = {**params, "message_id": call.result["message_id"]}
+                if self.lean:
+                    self._by_chat[chat] = [delivered]
+                else:
+                    self._by_chat.setdefault(chat, []).append(delivered)
                 self._count_delivery(chat, call.at)
         except ApiError as error:
             return _error(error.status, error.description, error.retry_after)
