@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 from handlers.delivery import Outcome, Outgoing, SendResult
 from handlers.ports import EventClaim
 from handlers.ratelimit import RateLimits
+from handlers.replies import Reply
 from models.base import LOCAL_TZ
 from models.case import Case, CaseAttachment, CaseEvent
 from models.citizen import Citizen, ConsentRecord
@@ -389,3 +390,18 @@ class FakeTimer:
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
         self.slept += seconds
+
+
+def outbox_message(
+    clock: ManualClock, chat_id: str, text: str, *, channel: str = "telegram", priority: int = 0
+) -> OutboxMessage:
+    """A message queued now for ``chat_id``, keyed by its chat and text."""
+    return OutboxMessage(
+        channel=channel,
+        chat_id=chat_id,
+        delivery_key=f"test:{channel}:{chat_id}:{text}",
+        payload=Reply(text).to_payload(),
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+        priority=priority,
+    )

@@ -12,7 +12,7 @@ from handlers.replies import Reply
 from models.outbox import OutboxMessage
 from tests.chat import Chat
 from tests.conftest import Backend
-from tests.fakes import FakeTimer, ManualClock, RecordingSender
+from tests.fakes import FakeTimer, ManualClock, RecordingSender, outbox_message
 
 CHATS, PER_CHAT = 40, 5
 
@@ -67,7 +67,7 @@ async def test_blocking_and_unblocking_a_chat_is_recorded_on_its_citizens_and_co
     chat = new_chat("4242")
     await chat.file_petition()
     async with backend.uow_factory() as uow:
-        await uow.outbox.add_many([_message(clock, "4242", "queued")])
+        await uow.outbox.add_many([outbox_message(clock, "4242", "queued", channel=chat.channel)])
         await chat_blocked(uow, chat.channel, "4242", clock.now())
         await uow.commit()
     async with backend.uow_factory() as uow:
@@ -86,14 +86,3 @@ async def test_blocking_and_unblocking_a_chat_is_recorded_on_its_citizens_and_co
         assert not conversation.unreachable
         assert citizen is not None
         assert citizen.unreachable_at is None
-
-
-def _message(clock: ManualClock, chat_id: str, text: str) -> OutboxMessage:
-    return OutboxMessage(
-        channel="console",
-        chat_id=chat_id,
-        delivery_key=f"test:{chat_id}:{text}",
-        payload=Reply(text).to_payload(),
-        created_at=clock.now(),
-        next_attempt_at=clock.now(),
-    )

@@ -8,11 +8,17 @@ import pytest
 
 from handlers.delivery import DeliveryConfig, OutboxDelivery, Outcome, SendResult
 from handlers.ratelimit import RateLimiter, RateLimits
-from handlers.replies import Reply
 from models.citizen import Citizen
 from models.enums import OutboxPriority, OutboxStatus
 from models.outbox import OutboxMessage
-from tests.fakes import FakeStore, FakeTimer, FakeUnitOfWorkFactory, ManualClock, RecordingSender
+from tests.fakes import (
+    FakeStore,
+    FakeTimer,
+    FakeUnitOfWorkFactory,
+    ManualClock,
+    RecordingSender,
+    outbox_message,
+)
 
 
 @pytest.fixture
@@ -42,15 +48,7 @@ async def enqueue(
     uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, chat: str, text: str, priority: int = 0
 ) -> int:
     async with uow_factory() as uow:
-        message = OutboxMessage(
-            channel="telegram",
-            chat_id=chat,
-            delivery_key=f"{chat}:{text}",
-            payload=Reply(text).to_payload(),
-            created_at=clock.now(),
-            next_attempt_at=clock.now(),
-            priority=priority,
-        )
+        message = outbox_message(clock, chat, text, priority=priority)
         await uow.outbox.add(message)
         await uow.commit()
     return message.id
