@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 from store import sqlite_inline
 
@@ -30,6 +31,9 @@ def create_engine(
         database = make_url(url).database
         if inline and database and database != ":memory:":
             options.setdefault("async_creator", sqlite_inline.creator(database, busy_timeout=5.0))
+            # Units of work on SQLite take turns (store.uow), and inline statements never yield to the loop
+            # mid-transaction, so one connection serves the process; a pool would only add checkout work.
+            options.setdefault("poolclass", StaticPool)
             busy_ms = 5000
         else:
             options.setdefault("connect_args", {}).setdefault("timeout", 30)
