@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,6 +50,24 @@ class Case(Base):
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), default=None)
     language: Mapped[str] = mapped_column(String(5), default="vi")
     closed_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
+    # How the petition arrived when a clerk entered it: giấy (paper), điện thoại, tiếp công dân.
+    source: Mapped[str] = mapped_column(String(20), default="chat")
+    # Triage: the suggestion at receipt, the unit resolving it, and where the case went.
+    suggested_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None)
+    suggested_kind: Mapped[CaseKind | None] = mapped_column(str_enum(CaseKind), default=None)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None, index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    resume_status: Mapped[CaseStatus | None] = mapped_column(str_enum(CaseStatus), default=None)
+    forwarded_to: Mapped[str | None] = mapped_column(String(300), default=None)
+    decline_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Content and place without case or diacritics, so /timkiem finds "đường" when a clerk types "duong".
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # The day the case was accepted (thụ lý): resolution deadlines count from it.
+    accepted_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
+    # Bumped by every update: two clerks acting on the same case at once cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as a plain dict
 
     @property
     def receipt_code(self) -> ReceiptCode:
@@ -133,6 +152,7 @@ class CaseAttachment(Base):
     file_name: Mapped[str] = mapped_column(String(255), default="")
     added_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
     added_by: Mapped[ActorKind] = mapped_column(str_enum(ActorKind), default=ActorKind.CITIZEN)
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("case_results.id"), default=None)
 
 
 class CaseEvent(Base):
@@ -166,3 +186,80 @@ class CaseSequence(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_value: Mapped[int] = mapped_column(default=0)
+
+
+class ResultStatus(StrEnum):
+    DRAFT = "draft"  # the unit is still writing it
+    SUBMITTED = "submitted"  # waiting for a clerk or leader
+    APPROVED = "approved"  # sent to the citizen in the commune's name
+    RETURNED = "returned"  # sent back to the unit with a comment
+    DISCARDED = "discarded"  # the officer dropped the draft
+
+
+class CaseResult(Base):
+    """A unit's answer to a case. It closes nothing until a clerk or leader approves it."""
+
+    __tablename__ = "case_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True, init=False)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("staff_members.id"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ResultStatus] = mapped_column(str_enum(ResultStatus), default=ResultStatus.DRAFT)
+    submitted_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
+    review_comment: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CardPurpose(StrEnum):
+    TRIAGE = "triage"
+    REVIEW = "review"
+
+
+class CaseCard(Base):
+    """A message about a case posted to a staff chat, edited as the case moves: the triage card, and one
+    review card per submitted result."""
+
+    __tablename__ = "case_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True, init=False)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id"))
+    purpose: Mapped[CardPurpose] = mapped_column(str_enum(CardPurpose), default=CardPurpose.TRIAGE)
+    created_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("case_results.id"), default=None)  # review cards
+
+
+class InfoRequest(Base):
+    """A question put to the citizen (yêu cầu bổ sung) and their answer."""
+
+    __tablename__ = "info_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True, init=False)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[int] = mapped_column(ForeignKey("staff_members.id"))
+    asked_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    answer: Mapped[str | None] = mapped_column(Text, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
+
+
+class HotSpot(Base):
+    """Several citizens raising the same matter in one village in a short window (điểm nóng)."""
+
+    __tablename__ = "hot_spots"
+
+    id: Mapped[int] = mapped_column(primary_key=True, init=False)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    field_slug: Mapped[str] = mapped_column(String(40))
+    case_ids: Mapped[list[int]] = mapped_column(JSON_TYPE)
+    detected_at: Mapped[datetime] = mapped_column(AwareDateTime())

@@ -74,3 +74,17 @@ class Unit(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class RoutingRule(Base):
+    """Which unit a case should go to: by field, or — when ``keyword`` (folded, no diacritics) appears in the
+    content — overriding the field's unit. Lower ``position`` wins."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True, init=False)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    field_slug: Mapped[str | None] = mapped_column(String(40), default=None)
+    keyword: Mapped[str | None] = mapped_column(String(100), default=None)
+    position: Mapped[int] = mapped_column(default=0)

@@ -1,26 +1,46 @@
 """Imports every mapped class so ``Base.metadata`` is complete (for Alembic and test schemas)."""
 
 from models.base import Base
-from models.case import Case, CaseAttachment, CaseEvent, CaseSequence
+from models.case import (
+    Case,
+    CaseAttachment,
+    CaseCard,
+    CaseEvent,
+    CaseResult,
+    CaseSequence,
+    HotSpot,
+    InfoRequest,
+)
 from models.citizen import Citizen, ConsentRecord
-from models.commune import Commune, Field, Unit, Village
+from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
 from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
+from models.staff import StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 
 __all__ = [
     "Base",
     "Case",
     "CaseAttachment",
+    "CaseCard",
     "CaseEvent",
+    "CaseResult",
     "CaseSequence",
     "Citizen",
     "Commune",
     "ConsentRecord",
     "Conversation",
     "Field",
+    "HotSpot",
+    "InfoRequest",
     "OutboxMessage",
     "ProcessedEvent",
+    "RoutingRule",
+    "StaffGroup",
+    "StaffInvite",
+    "StaffMember",
+    "StaffPrompt",
+    "StaffRole",
     "Unit",
     "Village",
 ]

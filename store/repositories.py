@@ -8,20 +8,31 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from handlers.ports import ConcurrentUpdate, EventClaim
 from models.base import Base
-from models.case import Case, CaseAttachment, CaseEvent, CaseSequence
+from models.case import (
+    CardPurpose,
+    Case,
+    CaseAttachment,
+    CaseCard,
+    CaseEvent,
+    CaseResult,
+    CaseSequence,
+    HotSpot,
+    InfoRequest,
+)
 from models.citizen import Citizen, ConsentRecord
-from models.commune import Commune, Field, Unit, Village
+from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
-from models.enums import OutboxStatus
+from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
+from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 
 
 class ReferenceCache:
@@ -106,11 +117,23 @@ class SqlCommunes:
             query = query.where(Unit.active.is_(True))
         return (await self._s.scalars(query.order_by(Unit.position, Unit.id))).all()
 
-    async def add(self, item: Commune | Field | Village | Unit) -> None:
+    async def add(self, item: Commune | Field | Village | Unit | RoutingRule) -> None:
         self._s.add(item)
         await self._s.flush()
         if self._cache is not None:
             self._cache.clear()  # an import in this process shows at once
+
+    async def routing_rules(self, commune_id: int) -> Sequence[RoutingRule]:
+        query = select(RoutingRule).where(RoutingRule.commune_id == commune_id).order_by(RoutingRule.position)
+        rules: list[RoutingRule] = await self._cached(("routing", commune_id), lambda: self._all(query))
+        return rules
+
+    async def replace_routing(self, commune_id: int, rules: Sequence[RoutingRule]) -> None:
+        await self._s.execute(delete(RoutingRule).where(RoutingRule.commune_id == commune_id))
+        self._s.add_all(rules)
+        await self._s.flush()
+        if self._cache is not None:
+            self._cache.clear()
 
 
 class SqlCitizens:
@@ -259,6 +282,92 @@ class SqlCases:
                 .order_by(CaseEvent.at, CaseEvent.id)
             )
         ).all()
+
+    async def get(self, commune_id: int, case_id: int) -> Case | None:
+        case = await self._s.get(Case, case_id)
+        return case if case is not None and case.commune_id == commune_id else None
+
+    async def queue(
+        self,
+        commune_id: int,
+        *,
+        statuses: Sequence[CaseStatus],
+        unit_id: int | None = None,
+        field_slug: str | None = None,
+        limit: int = 200,
+    ) -> Sequence[Case]:
+        query = select(Case).where(Case.commune_id == commune_id, Case.status.in_(list(statuses)))
+        if unit_id is not None:
+            query = query.where(Case.unit_id == unit_id)
+        if field_slug is not None:
+            query = query.where(Case.field_slug == field_slug)
+        return (await self._s.scalars(query.order_by(Case.received_at, Case.id).limit(limit))).all()
+
+    async def search(self, commune_id: int, words: Sequence[str], *, limit: int = 20) -> Sequence[Case]:
+        query = select(Case).where(Case.commune_id == commune_id)
+        for word in words:
+            query = query.where(Case.search_text.contains(word, autoescape=True))
+        return (
+            await self._s.scalars(query.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit))
+        ).all()
+
+    async def received_since(self, commune_id: int, since: datetime) -> Sequence[Case]:
+        query = select(Case).where(Case.commune_id == commune_id, Case.received_at >= since)
+        return (await self._s.scalars(query.order_by(Case.received_at, Case.id))).all()
+
+    async def duplicates_of(self, commune_id: int, case_id: int) -> Sequence[Case]:
+        query = select(Case).where(Case.commune_id == commune_id, Case.duplicate_of_id == case_id)
+        return (await self._s.scalars(query.order_by(Case.id))).all()
+
+    async def add_result(self, result: CaseResult) -> None:
+        self._s.add(result)
+        await self._s.flush()
+
+    async def latest_result(self, commune_id: int, case_id: int) -> CaseResult | None:
+        return await self._s.scalar(
+            select(CaseResult)
+            .where(CaseResult.commune_id == commune_id, CaseResult.case_id == case_id)
+            .order_by(CaseResult.id.desc())
+            .limit(1)
+        )
+
+    async def get_result(self, commune_id: int, result_id: int) -> CaseResult | None:
+        result = await self._s.get(CaseResult, result_id)
+        return result if result is not None and result.commune_id == commune_id else None
+
+    async def add_card(self, card: CaseCard) -> None:
+        self._s.add(card)
+        await self._s.flush()
+
+    async def cards(self, commune_id: int, case_id: int, purpose: CardPurpose) -> Sequence[CaseCard]:
+        query = select(CaseCard).where(
+            CaseCard.commune_id == commune_id, CaseCard.case_id == case_id, CaseCard.purpose == purpose
+        )
+        return (await self._s.scalars(query.order_by(CaseCard.id))).all()
+
+    async def add_info_request(self, request: InfoRequest) -> None:
+        self._s.add(request)
+        await self._s.flush()
+
+    async def open_info_request(self, commune_id: int, case_id: int) -> InfoRequest | None:
+        return await self._s.scalar(
+            select(InfoRequest)
+            .where(
+                InfoRequest.commune_id == commune_id,
+                InfoRequest.case_id == case_id,
+                InfoRequest.answered_at.is_(None),
+            )
+            .order_by(InfoRequest.id.desc())
+            .limit(1)
+        )
+
+    async def add_hot_spot(self, hot_spot: HotSpot) -> None:
+        self._s.add(hot_spot)
+        await self._s.flush()
+
+    async def hot_spots_since(self, commune_id: int, since: datetime) -> Sequence[HotSpot]:
+        query = select(HotSpot).where(HotSpot.commune_id == commune_id, HotSpot.detected_at >= since)
+        return (await self._s.scalars(query.order_by(HotSpot.id))).all()
 
     async def attachments(self, commune_id: int, case_id: int) -> Sequence[CaseAttachment]:
         return (
@@ -432,6 +541,97 @@ class SqlOutbox:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlStaff:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def memberships(self, channel: str, account_id: str) -> Sequence[StaffMember]:
+        query = select(StaffMember).where(
+            StaffMember.channel == channel, StaffMember.account_id == account_id, StaffMember.active.is_(True)
+        )
+        return (await self._s.scalars(query.order_by(StaffMember.id))).all()
+
+    async def get(self, commune_id: int, staff_id: int) -> StaffMember | None:
+        member = await self._s.get(StaffMember, staff_id)
+        return member if member is not None and member.commune_id == commune_id else None
+
+    async def members(self, commune_id: int) -> Sequence[StaffMember]:
+        query = select(StaffMember).where(StaffMember.commune_id == commune_id, StaffMember.active.is_(True))
+        return (await self._s.scalars(query.order_by(StaffMember.name, StaffMember.id))).all()
+
+    async def roles(self, staff_ids: Sequence[int]) -> Sequence[StaffRole]:
+        if not staff_ids:
+            return []
+        query = select(StaffRole).where(StaffRole.staff_id.in_(list(staff_ids)))
+        return (await self._s.scalars(query.order_by(StaffRole.id))).all()
+
+    async def with_role(
+        self, commune_id: int, role: Role, unit_id: int | None = None
+    ) -> Sequence[StaffMember]:
+        query = (
+            select(StaffMember)
+            .join(StaffRole, StaffRole.staff_id == StaffMember.id)
+            .where(StaffMember.commune_id == commune_id, StaffMember.active.is_(True), StaffRole.role == role)
+        )
+        if unit_id is not None:
+            query = query.where(StaffRole.unit_id == unit_id)
+        return (await self._s.scalars(query.order_by(StaffMember.id).distinct())).all()
+
+    async def add(self, member: StaffMember) -> None:
+        self._s.add(member)
+        await self._s.flush()
+
+    async def add_role(self, role: StaffRole) -> None:
+        self._s.add(role)
+        await self._s.flush()
+
+    async def invite(self, token: str) -> StaffInvite | None:
+        return await self._s.scalar(select(StaffInvite).where(StaffInvite.token == token))
+
+    async def add_invite(self, invite: StaffInvite) -> None:
+        self._s.add(invite)
+        await self._s.flush()
+
+    async def group(self, channel: str, chat_id: str) -> StaffGroup | None:
+        return await self._s.scalar(
+            select(StaffGroup).where(StaffGroup.channel == channel, StaffGroup.chat_id == chat_id)
+        )
+
+    async def groups(self, commune_id: int, *, unit_id: int | None) -> Sequence[StaffGroup]:
+        query = select(StaffGroup).where(StaffGroup.commune_id == commune_id, StaffGroup.active.is_(True))
+        query = query.where(
+            StaffGroup.unit_id.is_(None) if unit_id is None else StaffGroup.unit_id == unit_id
+        )
+        return (await self._s.scalars(query.order_by(StaffGroup.id))).all()
+
+    async def add_group(self, group: StaffGroup) -> None:
+        self._s.add(group)
+        await self._s.flush()
+
+    async def prompt(self, staff_id: int, channel: str, chat_id: str) -> StaffPrompt | None:
+        return await self._s.scalar(
+            select(StaffPrompt).where(
+                StaffPrompt.staff_id == staff_id,
+                StaffPrompt.channel == channel,
+                StaffPrompt.chat_id == chat_id,
+            )
+        )
+
+    async def set_prompt(self, prompt: StaffPrompt) -> None:
+        await self.clear_prompt(prompt.staff_id, prompt.channel, prompt.chat_id)
+        self._s.add(prompt)
+        await self._s.flush()
+
+    async def clear_prompt(self, staff_id: int, channel: str, chat_id: str) -> None:
+        await self._s.execute(
+            delete(StaffPrompt).where(
+                StaffPrompt.staff_id == staff_id,
+                StaffPrompt.channel == channel,
+                StaffPrompt.chat_id == chat_id,
+            )
+        )
 
 
 class SqlProcessedEvents:

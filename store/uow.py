@@ -18,6 +18,7 @@ from handlers.ports import (
     ConversationRepository,
     OutboxRepository,
     ProcessedEventRepository,
+    StaffRepository,
 )
 from store.repositories import (
     ReferenceCache,
@@ -27,6 +28,7 @@ from store.repositories import (
     SqlConversations,
     SqlOutbox,
     SqlProcessedEvents,
+    SqlStaff,
 )
 
 
@@ -40,6 +42,7 @@ class SqlUnitOfWork:
     cases: CaseRepository
     outbox: OutboxRepository
     processed: ProcessedEventRepository
+    staff: StaffRepository
 
     def __init__(
         self,
@@ -69,6 +72,7 @@ class SqlUnitOfWork:
         self.cases = SqlCases(session)
         self.outbox = SqlOutbox(session)
         self.processed = SqlProcessedEvents(session)
+        self.staff = SqlStaff(session)
         return self
 
     async def __aexit__(

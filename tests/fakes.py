@@ -15,13 +15,23 @@ from handlers.ports import EventClaim
 from handlers.ratelimit import RateLimits
 from handlers.replies import Reply
 from models.base import LOCAL_TZ
-from models.case import Case, CaseAttachment, CaseEvent
+from models.case import (
+    CardPurpose,
+    Case,
+    CaseAttachment,
+    CaseCard,
+    CaseEvent,
+    CaseResult,
+    HotSpot,
+    InfoRequest,
+)
 from models.citizen import Citizen, ConsentRecord
-from models.commune import Commune, Field, Unit, Village
+from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
-from models.enums import OutboxStatus
+from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
+from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 
 T = TypeVar("T")
 
@@ -115,8 +125,19 @@ class FakeCommunes(_Repo):
     async def units(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Unit]:
         return await self._scoped(Unit, commune_id, include_inactive)
 
-    async def add(self, item: Commune | Field | Village | Unit) -> None:
+    async def add(self, item: Commune | Field | Village | Unit | RoutingRule) -> None:
         self.store.insert(item)
+
+    async def routing_rules(self, commune_id: int) -> Sequence[RoutingRule]:
+        rules = [r for r in self.store.all(RoutingRule) if r.commune_id == commune_id]
+        return sorted(rules, key=lambda r: (r.position, r.id))
+
+    async def replace_routing(self, commune_id: int, rules: Sequence[RoutingRule]) -> None:
+        table = self.store.rows.setdefault(RoutingRule, {})
+        for key in [k for k, r in table.items() if r.commune_id == commune_id]:
+            del table[key]
+        for rule in rules:
+            self.store.insert(rule)
 
 
 class FakeCitizens(_Repo):
@@ -209,6 +230,72 @@ class FakeCases(_Repo):
         events = [e for e in self.store.all(CaseEvent) if e.commune_id == commune_id and e.case_id == case_id]
         return sorted(events, key=lambda e: (e.at, e.id))
 
+    def _mine(self, cls: type[T], commune_id: int) -> list[T]:
+        return [row for row in self.store.all(cls) if row.commune_id == commune_id]  # type: ignore[attr-defined]
+
+    async def get(self, commune_id: int, case_id: int) -> Case | None:
+        case = self.store.rows.get(Case, {}).get(case_id)
+        return case if case is not None and case.commune_id == commune_id else None
+
+    async def queue(
+        self,
+        commune_id: int,
+        *,
+        statuses: Sequence[CaseStatus],
+        unit_id: int | None = None,
+        field_slug: str | None = None,
+        limit: int = 200,
+    ) -> Sequence[Case]:
+        cases = [
+            c
+            for c in self._mine(Case, commune_id)
+            if c.status in statuses and unit_id in (None, c.unit_id) and field_slug in (None, c.field_slug)
+        ]
+        return sorted(cases, key=lambda c: (c.received_at, c.id))[:limit]
+
+    async def search(self, commune_id: int, words: Sequence[str], *, limit: int = 20) -> Sequence[Case]:
+        cases = [c for c in self._mine(Case, commune_id) if all(w in c.search_text for w in words)]
+        return sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)[:limit]
+
+    async def received_since(self, commune_id: int, since: datetime) -> Sequence[Case]:
+        cases = [c for c in self._mine(Case, commune_id) if c.received_at >= since]
+        return sorted(cases, key=lambda c: (c.received_at, c.id))
+
+    async def duplicates_of(self, commune_id: int, case_id: int) -> Sequence[Case]:
+        return [c for c in self._mine(Case, commune_id) if c.duplicate_of_id == case_id]
+
+    async def add_result(self, result: CaseResult) -> None:
+        self.store.insert(result)
+
+    async def latest_result(self, commune_id: int, case_id: int) -> CaseResult | None:
+        results = [r for r in self._mine(CaseResult, commune_id) if r.case_id == case_id]
+        return max(results, key=lambda r: r.id, default=None)
+
+    async def get_result(self, commune_id: int, result_id: int) -> CaseResult | None:
+        result = self.store.rows.get(CaseResult, {}).get(result_id)
+        return result if result is not None and result.commune_id == commune_id else None
+
+    async def add_card(self, card: CaseCard) -> None:
+        self.store.insert(card)
+
+    async def cards(self, commune_id: int, case_id: int, purpose: CardPurpose) -> Sequence[CaseCard]:
+        return [c for c in self._mine(CaseCard, commune_id) if c.case_id == case_id and c.purpose == purpose]
+
+    async def add_info_request(self, request: InfoRequest) -> None:
+        self.store.insert(request)
+
+    async def open_info_request(self, commune_id: int, case_id: int) -> InfoRequest | None:
+        open_ = [
+            r for r in self._mine(InfoRequest, commune_id) if r.case_id == case_id and r.answered_at is None
+        ]
+        return max(open_, key=lambda r: r.id, default=None)
+
+    async def add_hot_spot(self, hot_spot: HotSpot) -> None:
+        self.store.insert(hot_spot)
+
+    async def hot_spots_since(self, commune_id: int, since: datetime) -> Sequence[HotSpot]:
+        return [h for h in self._mine(HotSpot, commune_id) if h.detected_at >= since]
+
     async def attachments(self, commune_id: int, case_id: int) -> Sequence[CaseAttachment]:
         return [
             a for a in self.store.all(CaseAttachment) if a.commune_id == commune_id and a.case_id == case_id
@@ -293,6 +380,83 @@ class FakeOutbox(_Repo):
         return len(rows)
 
 
+class FakeStaff(_Repo):
+    async def memberships(self, channel: str, account_id: str) -> Sequence[StaffMember]:
+        return [
+            m
+            for m in self.store.all(StaffMember)
+            if (m.channel, m.account_id) == (channel, account_id) and m.active
+        ]
+
+    async def get(self, commune_id: int, staff_id: int) -> StaffMember | None:
+        member = self.store.rows.get(StaffMember, {}).get(staff_id)
+        return member if member is not None and member.commune_id == commune_id else None
+
+    async def members(self, commune_id: int) -> Sequence[StaffMember]:
+        members = [m for m in self.store.all(StaffMember) if m.commune_id == commune_id and m.active]
+        return sorted(members, key=lambda m: (m.name, m.id))
+
+    async def roles(self, staff_ids: Sequence[int]) -> Sequence[StaffRole]:
+        return [r for r in self.store.all(StaffRole) if r.staff_id in staff_ids]
+
+    async def with_role(
+        self, commune_id: int, role: Role, unit_id: int | None = None
+    ) -> Sequence[StaffMember]:
+        ids = {
+            r.staff_id for r in self.store.all(StaffRole) if r.role == role and unit_id in (None, r.unit_id)
+        }
+        return [m for m in await self.members(commune_id) if m.id in ids]
+
+    async def add(self, member: StaffMember) -> None:
+        self.store.insert(member)
+
+    async def add_role(self, role: StaffRole) -> None:
+        self.store.insert(role)
+
+    async def invite(self, token: str) -> StaffInvite | None:
+        return next((i for i in self.store.all(StaffInvite) if i.token == token), None)
+
+    async def add_invite(self, invite: StaffInvite) -> None:
+        self.store.insert(invite)
+
+    async def group(self, channel: str, chat_id: str) -> StaffGroup | None:
+        return next(
+            (g for g in self.store.all(StaffGroup) if (g.channel, g.chat_id) == (channel, chat_id)),
+            None,
+        )
+
+    async def groups(self, commune_id: int, *, unit_id: int | None) -> Sequence[StaffGroup]:
+        return [
+            g
+            for g in self.store.all(StaffGroup)
+            if g.commune_id == commune_id and g.active and g.unit_id == unit_id
+        ]
+
+    async def add_group(self, group: StaffGroup) -> None:
+        self.store.insert(group)
+
+    async def prompt(self, staff_id: int, channel: str, chat_id: str) -> StaffPrompt | None:
+        return next(
+            (
+                p
+                for p in self.store.all(StaffPrompt)
+                if (p.staff_id, p.channel, p.chat_id) == (staff_id, channel, chat_id)
+            ),
+            None,
+        )
+
+    async def set_prompt(self, prompt: StaffPrompt) -> None:
+        await self.clear_prompt(prompt.staff_id, prompt.channel, prompt.chat_id)
+        self.store.insert(prompt)
+
+    async def clear_prompt(self, staff_id: int, channel: str, chat_id: str) -> None:
+        table = self.store.rows.get(StaffPrompt, {})
+        for key in [
+            k for k, p in table.items() if (p.staff_id, p.channel, p.chat_id) == (staff_id, channel, chat_id)
+        ]:
+            del table[key]
+
+
 class FakeProcessedEvents(_Repo):
     async def claim(self, event_key: str, at: datetime, *, channel: str, chat_id: str) -> EventClaim:
         table = self.store.rows.setdefault(ProcessedEvent, {})
@@ -316,6 +480,7 @@ class FakeUnitOfWork:
         self.cases = FakeCases(store)
         self.outbox = FakeOutbox(store)
         self.processed = FakeProcessedEvents(store)
+        self.staff = FakeStaff(store)
         self._snapshot: Any = None
         self._committed = False
 
