@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from handlers.ports import UnitOfWork
-from models.commune import Commune, Unit, Village
+from handlers.text import fold_words
+from models.commune import Commune, RoutingRule, Unit, Village
 from models.commune import Field as FieldRow
 from models.enums import VillageKind
 
@@ -58,6 +59,21 @@ class UnitSpec(_Strict):
         return value
 
 
+class RoutingSpec(_Strict):
+    """Which unit a case should go to: the cases of these fields, and — overriding the field — those whose
+    content contains one of the keywords (compared without case or diacritics)."""
+
+    unit: str
+    fields: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> RoutingSpec:
+        if not self.fields and not self.keywords:
+            raise ValueError("a routing rule needs fields or keywords")
+        return self
+
+
 class CommuneSpec(_Strict):
     """A commune as written in ``examples/commune.*.toml``."""
 
@@ -70,6 +86,7 @@ class CommuneSpec(_Strict):
     villages: list[VillageSpec] = Field(default_factory=list)
     fields: list[FieldSpec] = Field(min_length=1)
     units: list[UnitSpec] = Field(default_factory=list)
+    routing: list[RoutingSpec] = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
@@ -88,6 +105,18 @@ class CommuneSpec(_Strict):
             duplicates = sorted({k for k in keys if keys.count(k) > 1})
             if duplicates:
                 raise ValueError(f"duplicate {label}: {', '.join(duplicates)}")
+        units = {u.code for u in self.units}
+        slugs = {f.slug for f in self.fields}
+        for rule in self.routing:
+            if rule.unit not in units:
+                raise ValueError(f"routing: unknown unit {rule.unit}")
+            unknown = sorted(set(rule.fields) - slugs)
+            if unknown:
+                raise ValueError(f"routing: unknown field {', '.join(unknown)}")
+        routed = [slug for rule in self.routing for slug in rule.fields]
+        twice = sorted({slug for slug in routed if routed.count(slug) > 1})
+        if twice:
+            raise ValueError(f"routing: field given to two units: {', '.join(twice)}")
         return self
 
 
@@ -126,6 +155,22 @@ async def _sync(
         row.position, row.active = position, True
     for row in rows.values():
         row.active = False
+
+
+def routing_rules(commune_id: int, specs: Sequence[RoutingSpec], units: dict[str, Unit]) -> list[RoutingRule]:
+    """Keyword rules first (in file order), then field rules: a keyword beats a field."""
+    rules: list[RoutingRule] = []
+    for spec in specs:
+        for keyword in spec.keywords:
+            folded = fold_words(keyword)
+            if folded:
+                rules.append(RoutingRule(commune_id=commune_id, unit_id=units[spec.unit].id, keyword=folded))
+    for spec in specs:
+        for slug in spec.fields:
+            rules.append(RoutingRule(commune_id=commune_id, unit_id=units[spec.unit].id, field_slug=slug))
+    for position, rule in enumerate(rules):
+        rule.position = position
+    return rules
 
 
 def _update_village(row: Village, spec: VillageSpec) -> None:
@@ -181,6 +226,9 @@ async def import_commune(uow: UnitOfWork, spec: CommuneSpec, *, now: datetime) -
         lambda s: Unit(commune_id=cid, code=s.code, name=s.name),
         _update_unit,
     )
+
+    units = {unit.code: unit for unit in await uow.communes.units(cid, include_inactive=True)}
+    await uow.communes.replace_routing(cid, routing_rules(cid, spec.routing, units))
 
     return ImportSummary(
         commune_id=commune.id,

@@ -28,7 +28,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from handlers.ports import Clock, UnitOfWorkFactory
+from handlers.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from handlers.ratelimit import RateLimiter, RateLimits
 from handlers.reachability import chat_blocked
 from handlers.replies import Reply
@@ -47,6 +47,9 @@ class Outgoing:
     reply: Reply
     attempts: int
     priority: int
+    # For a reply that edits an earlier message (``reply.edit_of``): that message's id on the channel, when
+    # it was delivered; None means send it as a new message.
+    edit_target: str | None = None
 
 
 class Outcome(StrEnum):
@@ -212,19 +215,34 @@ class OutboxDelivery:
             rows = await uow.outbox.claim_due(
                 now=now, lease_until=now + self.config.lease, limit=limit, channel=channel, chat_id=chat_id
             )
+            replies = [Reply.from_payload(row.payload) for row in rows]
+            targets = await self._edit_targets(uow, [reply.edit_of for reply in replies if reply.edit_of])
             claimed = [
                 Outgoing(
                     id=row.id,
                     channel=row.channel,
                     chat_id=row.chat_id,
-                    reply=Reply.from_payload(row.payload),
+                    reply=reply,
                     attempts=row.attempts,
                     priority=row.priority,
+                    edit_target=targets.get(reply.edit_of) if reply.edit_of else None,
                 )
-                for row in rows
+                for row, reply in zip(rows, replies, strict=True)
             ]
             await uow.commit()
         return claimed
+
+    @staticmethod
+    async def _edit_targets(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
+        """The channel's ids of the messages to edit. The original is older in the same chat, so it was
+        sent (or given up) before its edit can be claimed."""
+        if not ids:
+            return {}
+        return {
+            row.id: row.external_id
+            for row in await uow.outbox.get_many(list(dict.fromkeys(ids)))
+            if row.status is OutboxStatus.SENT and row.external_id
+        }
 
     async def _send(self, message: Outgoing) -> SendResult:
         result = await self._transmit(message)

@@ -61,7 +61,8 @@ class ChatEvent:
     """One message or button press from a chat, with who sent it and where replies go.
 
     ``event_key`` is the channel's unique id for the event (e.g. a Telegram update id); it keys the replies
-    in the outbox so that processing the same event twice cannot enqueue its replies twice.
+    in the outbox so that processing the same event twice cannot enqueue its replies twice. ``group`` is set
+    for a group chat (staff groups); ``replying`` when the message answers one of the bot's own messages.
     """
 
     channel: str
@@ -71,3 +72,5 @@ class ChatEvent:
     at: datetime
     event_key: str
     language_code: str | None = None
+    group: bool = False
+    replying: bool = False

@@ -33,6 +33,8 @@ class Reply:
     attachments: tuple[dict[str, Any], ...] = field(default=())
     clear_keyboard: bool = False  # remove a reply keyboard a previous question showed
     language: str = "vi"
+    edit_of: int | None = None  # outbox id of an earlier message this one replaces (a card that changed)
+    force_reply: bool = False  # the answer is expected as a reply to this message (staff prompts in groups)
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,8 @@ class Reply:
             "attachments": list(self.attachments),
             "clear_keyboard": self.clear_keyboard,
             "language": self.language,
+            "edit_of": self.edit_of,
+            "force_reply": self.force_reply,
         }
 
     @classmethod
@@ -58,6 +62,8 @@ class Reply:
             attachments=tuple(payload.get("attachments", [])),
             clear_keyboard=bool(payload.get("clear_keyboard", False)),
             language=str(payload.get("language", "vi")),
+            edit_of=payload.get("edit_of"),
+            force_reply=bool(payload.get("force_reply", False)),
         )
 
 
@@ -74,6 +80,9 @@ def coalesce(replies: list[Reply], limit: int = 4000) -> list[Reply]:
             and not previous.choices
             and previous.request is None
             and not previous.attachments
+            and previous.edit_of is None
+            and reply.edit_of is None
+            and not previous.force_reply
             and previous.language == reply.language
             and not (previous.clear_keyboard and (reply.choices or reply.request is not None))
             and len(previous.text) + len(reply.text) + 2 <= limit

@@ -14,6 +14,9 @@ from models.enums import ActorKind, AttachmentKind, CaseAction, CaseKind, CaseSt
 from models.errors import InvalidValue
 from models.values import AttachmentInfo, ReceiptCode
 
+# Petitions a clerk enters on a citizen's behalf (paper, phone, a reception session) come through the office.
+OFFICE_CHANNEL = "office"
+
 
 @dataclass(frozen=True)
 class SubmitPetition:
@@ -38,6 +41,7 @@ class SubmitPetition:
     language: str = "vi"
     actor_kind: ActorKind = ActorKind.CITIZEN
     actor_id: int | None = None
+    source: str = "chat"  # for OFFICE_CHANNEL: paper, phone or reception
 
 
 async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: datetime) -> Case:
@@ -50,8 +54,10 @@ async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: date
     fields = {f.slug for f in await uow.communes.fields(command.commune.id)}
     if command.field_slug not in fields:
         raise InvalidValue(f"unknown field {command.field_slug!r}")
-    if not command.anonymous and not (command.name and command.phone and command.address):
+    if not command.anonymous and not (command.name and command.address):
         raise InvalidValue("identity required unless anonymous")
+    if not command.anonymous and command.channel != OFFICE_CHANNEL and not command.phone:
+        raise InvalidValue("a chat petition needs a phone number")
     year = local(command.received_at).year
     sequence = await uow.cases.next_sequence(command.commune.id, year)
     code = ReceiptCode(command.commune.code, year, sequence)
@@ -79,6 +85,7 @@ async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: date
         location_text=command.location_text,
         village_id=command.village_id,
         language=command.language,
+        source=command.source,
     )
     await uow.cases.add(case)
     for info in command.attachments:

@@ -10,10 +10,12 @@ import pytest
 
 from bot.communes_file import DEMO_COMMUNE, read_commune_file
 from handlers.catalogue import Catalogue
+from handlers.classify import Classifier
 from handlers.communes import CommuneSpec, import_commune
 from handlers.config import IntakeConfig
 from handlers.conversation.engine import ConversationEngine
 from handlers.language import LanguageDetector
+from handlers.office.services import Office
 from handlers.ports import UnitOfWorkFactory
 from models.commune import Commune
 from store.database import session_factory
@@ -21,6 +23,7 @@ from store.uow import SqlUnitOfWorkFactory
 from tests.chat import Chat
 from tests.db import postgres_database, sqlite_database
 from tests.fakes import FakeUnitOfWorkFactory, ManualClock
+from tests.office import World
 
 
 @dataclass
@@ -42,6 +45,16 @@ def demo_spec() -> CommuneSpec:
 @pytest.fixture(scope="session")
 def language_detector() -> LanguageDetector:
     return LanguageDetector()
+
+
+@pytest.fixture(scope="session")
+def classifier() -> Classifier:
+    return Classifier.default()
+
+
+@pytest.fixture
+def office(classifier: Classifier) -> Office:
+    return Office(classifier=classifier)
 
 
 @pytest.fixture
@@ -95,6 +108,7 @@ def engine(
     clock: ManualClock,
     intake_config: IntakeConfig,
     language_detector: LanguageDetector,
+    office: Office,
 ) -> ConversationEngine:
     return ConversationEngine(
         uow_factory=backend.uow_factory,
@@ -102,6 +116,7 @@ def engine(
         catalogue=catalogue,
         config=intake_config,
         detector=language_detector,
+        office=office,
     )
 
 
@@ -116,3 +131,9 @@ def new_chat(engine: ConversationEngine, clock: ManualClock, commune: Commune) -
 @pytest.fixture
 def chat(new_chat: Callable[..., Chat]) -> Chat:
     return new_chat()
+
+
+@pytest.fixture
+def world(engine: ConversationEngine, clock: ManualClock, backend: Backend, commune: Commune) -> World:
+    """Citizens, staff and staff groups talking to one engine (see ``tests.office``)."""
+    return World(engine, clock, backend.uow_factory, commune)

@@ -44,12 +44,16 @@ class Catalogue:
         folder = resources.files(__package__)
         wanted = set(languages) if languages is not None else None
         tables: dict[str, dict[str, str]] = {}
-        for entry in folder.iterdir():
+        for entry in sorted(folder.iterdir(), key=lambda item: item.name):
             if not entry.name.endswith(".toml"):
                 continue
-            lang = entry.name.removesuffix(".toml")
+            lang = entry.name.split(".")[0]  # vi.toml, vi.office.toml… all belong to "vi"
             if wanted is None or lang in wanted:
-                tables[lang] = _flatten(tomllib.loads(entry.read_text(encoding="utf-8")))
+                table = _flatten(tomllib.loads(entry.read_text(encoding="utf-8")))
+                clash = set(table) & set(tables.get(lang, {}))
+                if clash:
+                    raise ValueError(f"keys defined twice in the {lang} catalogue: {sorted(clash)}")
+                tables.setdefault(lang, {}).update(table)
         return cls(tables)
 
     @property

@@ -20,6 +20,7 @@ class Command(StrEnum):
     MINE = "mine"
     WITHDRAW_CONSENT = "withdraw_consent"
     LANGUAGE = "language"
+    ANSWER = "answer"  # send the information the office asked for
     UNKNOWN = "unknown"
 
 
@@ -45,6 +46,8 @@ SLASH_COMMANDS: dict[str, Command] = {
     "ngonngu": Command.LANGUAGE,
     "language": Command.LANGUAGE,
     "lang": Command.LANGUAGE,
+    "traloi": Command.ANSWER,
+    "answer": Command.ANSWER,
 }
 
 # Whole messages that mean a command without a slash. Only used where the step does not expect free

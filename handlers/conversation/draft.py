@@ -32,6 +32,10 @@ class Draft:
     pending_text: str | None = None  # text awaiting a decision: too long, or offered as a petition
     held_text: str | None = None  # what a returning citizen typed before choosing to resume or restart
     return_step: str | None = None
+    # Answering a request for more information (yêu cầu bổ sung) about one of the citizen's cases.
+    supplement_case: int | None = None
+    supplement_text: str | None = None
+    supplement_files: list[AttachmentInfo] = dataclasses.field(default_factory=list)
 
     @property
     def case_kind(self) -> CaseKind | None:
@@ -50,6 +54,9 @@ class Draft:
         """Whether the citizen has started writing a petition (anything worth offering to resume)."""
         return bool(self.kind or self.field or self.content or self.attachments)
 
+    def clear_supplement(self) -> None:
+        self.supplement_case, self.supplement_text, self.supplement_files = None, None, []
+
     def clear_identity(self) -> None:
         self.name = self.phone = self.address = None
 
@@ -63,4 +70,5 @@ class Draft:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["attachments"] = [AttachmentInfo(**a) for a in values.get("attachments", [])]
+        values["supplement_files"] = [AttachmentInfo(**a) for a in values.get("supplement_files", [])]
         return cls(**values)

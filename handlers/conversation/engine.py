@@ -4,29 +4,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.config import IntakeConfig
 from handlers.conversation.commands import Command, ParsedCommand, parse_command
+from handlers.conversation.flow import STEPS, Step, dispatch, goto, reask, wrong_input
 from handlers.conversation.steps import (
-    STEPS,
-    Step,
     begin_filing,
     cancel_draft,
     choose_commune,
     current_consent,
-    dispatch,
-    goto,
-    reask,
     show_case,
     show_my_cases,
-    wrong_input,
 )
+from handlers.conversation.supplement import start_by_id, start_by_text
 from handlers.conversation.turn import Turn
 from handlers.events import ChatEvent, Payload, Pick, Text
 from handlers.language import LanguageDetector, language_from_client
+from handlers.office.router import OfficeRouter
+from handlers.office.services import Office
 from handlers.ports import Clock, ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
 from handlers.replies import Reply, coalesce
 from handlers.text import fold
@@ -37,9 +35,18 @@ from models.outbox import OutboxMessage
 log = logging.getLogger(__name__)
 
 SIDE_STEPS = frozenset(
-    {Step.MENU, Step.TRACK_CODE, Step.WITHDRAW_CONSENT, Step.RESUME, Step.OFFER_TEXT, Step.LANGUAGE}
+    {
+        Step.MENU,
+        Step.TRACK_CODE,
+        Step.WITHDRAW_CONSENT,
+        Step.RESUME,
+        Step.OFFER_TEXT,
+        Step.LANGUAGE,
+        Step.SUPPLEMENT,
+    }
 )
 FILING_START_ARGS = frozenset({"gui", "guidon", "file", "new"})
+NOTICE_INFO = "n:info:"  # the button under a request for more information
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,19 @@ class TurnResult:
     committed: bool
     duplicate: bool = False  # the event was handled before (a redelivery): nothing was done
     claimed: bool = False  # the replies are already leased to this process: send them, then record
+    mailed: bool = False  # the turn also wrote to other chats (cards, notices): wake the delivery worker
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a committed turn leaves for the outbox, whether a citizen's or a staff member's."""
+
+    replies: list[Reply]
+    now: datetime
+    commune_id: int | None
+    citizen_id: int | None
+    case_id: int | None
+    mailed: bool
 
 
 class ConversationEngine:
@@ -83,8 +103,11 @@ class ConversationEngine:
         detector: LanguageDetector | None = None,
         reply_lease: timedelta | None = None,
         max_attempts: int = 3,
+        office: Office | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._office = office
+        self._router = OfficeRouter(catalogue=catalogue, office=office) if office is not None else None
         self._detector = detector
         self._reply_lease = reply_lease
         self._clock = clock
@@ -104,19 +127,18 @@ class ConversationEngine:
                     )
                     if not claim.first:
                         return TurnResult((), (), committed=True, duplicate=True)
-                    turn = await self._open(uow, event)
+                    opened: list[Turn] = []
                     try:
-                        await self._run(turn, event.payload)
-                        turn.save()
-                        await uow.conversations.save(turn.conversation)
-                        self._mark_keyboard_clearing(turn)
-                        turn.replies = coalesce(turn.replies)
-                        ids, claimed = await self._enqueue(uow, turn, chat_busy=claim.chat_busy)
+                        outcome = await self._turn(uow, event, opened)
+                        ids, claimed = await self._enqueue(uow, event, outcome, chat_busy=claim.chat_busy)
                         await uow.commit()
                     except BaseException:
-                        failed = _FailedTurn.of(turn)  # read now: the rollback expires the turn's rows
+                        if opened:  # read now: the rollback expires the turn's rows
+                            failed = _FailedTurn.of(opened[0])
                         raise
-                    return TurnResult(tuple(turn.replies), ids, committed=True, claimed=claimed)
+                    return TurnResult(
+                        tuple(outcome.replies), ids, committed=True, claimed=claimed, mailed=outcome.mailed
+                    )
             except ConcurrentUpdate:
                 log.info("concurrent update, retrying event %s", event.event_key)
                 continue
@@ -127,6 +149,34 @@ class ConversationEngine:
                 return self._apology(failed)
         log.error("event %s gave up after %d concurrent updates", event.event_key, self._max_attempts)
         return self._apology(failed)
+
+    async def _turn(self, uow: UnitOfWork, event: ChatEvent, opened: list[Turn]) -> _Outcome:
+        """Run the event as office business if it is; otherwise as a turn of the citizen conversation
+        (appended to ``opened`` as soon as it exists, for the apology if anything fails)."""
+        staff = await self._router.take(uow, event, self._clock.now()) if self._router else None
+        if staff is not None:
+            return _Outcome(
+                coalesce(staff.replies),
+                staff.now,
+                staff.commune.id if staff.commune else None,
+                None,
+                staff.case_id,
+                staff.mail.count > 0,
+            )
+        turn = await self._open(uow, event)
+        opened.append(turn)
+        await self._run(turn, event.payload)
+        turn.save()
+        await uow.conversations.save(turn.conversation)
+        self._mark_keyboard_clearing(turn)
+        return _Outcome(
+            coalesce(turn.replies),
+            turn.now,
+            turn.commune.id if turn.commune else None,
+            turn.citizen_id,
+            turn.case_id,
+            turn.mail.count > 0,
+        )
 
     def _apology(self, failed: _FailedTurn | None) -> TurnResult:
         language = failed.language if failed else "vi"
@@ -159,6 +209,7 @@ class ConversationEngine:
             config=self._config,
             now=now,
             channel_key=_channel_key(event.channel),
+            office=self._office,
         )
         turn.is_new = is_new
         if conversation.language is None:
@@ -180,6 +231,12 @@ class ConversationEngine:
             await reask(turn)
             return
         step = Step(turn.step)
+        if isinstance(payload, Pick) and payload.token.startswith(NOTICE_INFO):
+            # The button of a notice about a case: valid whatever the conversation is doing.
+            case_id = payload.token[len(NOTICE_INFO) :]
+            if case_id.isdigit():
+                await start_by_id(turn, int(case_id))
+                return
         if isinstance(payload, Text):
             command = parse_command(payload.text, keywords=not STEPS[step].free_text)
             if command is not None:
@@ -290,6 +347,8 @@ class ConversationEngine:
             if step not in SIDE_STEPS:
                 turn.draft.return_step = step.value
             await goto(turn, Step.LANGUAGE)
+        elif command is Command.ANSWER:
+            await start_by_text(turn, parsed.argument)
         elif command is Command.UNKNOWN:
             turn.say(Msg.COMMON_UNKNOWN_COMMAND, name=parsed.argument)
             await reask(turn)
@@ -301,15 +360,17 @@ class ConversationEngine:
             turn.say(Msg.TRACK_RESUME_HINT)
         await reask(turn)
 
-    async def _enqueue(self, uow: UnitOfWork, turn: Turn, *, chat_busy: bool) -> tuple[tuple[int, ...], bool]:
+    async def _enqueue(
+        self, uow: UnitOfWork, event: ChatEvent, outcome: _Outcome, *, chat_busy: bool
+    ) -> tuple[tuple[int, ...], bool]:
         """Write this turn's replies to the outbox, keyed by the event so a replay cannot duplicate them.
 
         When the chat has nothing older waiting, the replies are written already leased to this process
         (``sending``), so the channel can send them at once without claiming them in another transaction;
         if the process dies first, the lease runs out and the worker sends them."""
-        if not turn.replies:
+        if not outcome.replies:
             return (), False
-        event = turn.event
+        now = outcome.now
         claim = self._reply_lease is not None and not chat_busy
         messages = [
             OutboxMessage(
@@ -317,16 +378,16 @@ class ConversationEngine:
                 chat_id=event.chat_id,
                 delivery_key=f"{event.event_key}#{index}",
                 payload=reply.to_payload(),
-                created_at=turn.now,
-                next_attempt_at=turn.now,
-                commune_id=turn.commune.id if turn.commune else None,
-                citizen_id=turn.citizen_id,
-                case_id=turn.case_id,
+                created_at=now,
+                next_attempt_at=now,
+                commune_id=outcome.commune_id,
+                citizen_id=outcome.citizen_id,
+                case_id=outcome.case_id,
                 priority=OutboxPriority.REPLY,
                 status=OutboxStatus.SENDING if claim else OutboxStatus.PENDING,
-                lease_until=turn.now + self._reply_lease if claim and self._reply_lease else None,
+                lease_until=now + self._reply_lease if claim and self._reply_lease else None,
             )
-            for index, reply in enumerate(turn.replies)
+            for index, reply in enumerate(outcome.replies)
         ]
         await uow.outbox.add_many(messages)
         return tuple(message.id for message in messages), claim

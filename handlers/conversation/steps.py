@@ -1,23 +1,31 @@
-"""Every step of the citizen conversation, listed once in ``STEPS``.
-
-A step asks one question (``ask``) and handles the answer (``answer``). Choices are computed by the step,
-so a typed number or label selects the same choice as a button. Every step has a "wrong input" reply
-(its ``expects`` sentence, then the question again) and the same cancel path (``/huy``).
-"""
+"""The steps of filing a petition, tracking one, consent and language, registered into ``flow.STEPS``."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from handlers.catalogue.keys import Msg
 from handlers.config import CONSENT_TEXT_VERSION
 from handlers.conversation.draft import Draft
-from handlers.conversation.turn import KIND_LABELS, Turn
+from handlers.conversation.flow import (
+    STEPS,
+    Answer,
+    Chosen,
+    Part,
+    Step,
+    StepSpec,
+    dispatch,
+    goto,
+    reask,
+    return_from_side_step,
+    wrong_input,
+)
+from handlers.conversation.turn import Turn
 from handlers.conversation.views import case_status_text, my_cases_text
-from handlers.events import Payload, Pick, SharedContact, SharedFile, SharedLocation, Text, Unsupported
+from handlers.events import SharedContact, SharedFile, SharedLocation, Text
+from handlers.labels import KIND_LABELS
+from handlers.office.intake import case_received
 from handlers.replies import Choice, InputRequest
 from handlers.submission import SubmitPetition, submit_petition
 from handlers.text import fold_words, match_choice, split_at_boundary
@@ -27,87 +35,7 @@ from models.enums import CaseKind, ConsentDecision
 from models.errors import InvalidValue
 from models.values import AttachmentInfo, PhoneNumber, ReceiptCode
 
-
-class Step(StrEnum):
-    MENU = "menu"
-    OFFER_TEXT = "offer_text"
-    CHOOSE_COMMUNE = "choose_commune"
-    RESUME = "resume"
-    CONSENT = "consent"
-    NEED_CONSENT = "need_consent"
-    KIND = "kind"
-    FIELD = "field"
-    CONTENT = "content"
-    CONTENT_TOO_LONG = "content_too_long"
-    LOCATION = "location"
-    VILLAGE = "village"
-    ATTACHMENTS = "attachments"
-    SAVED_IDENTITY = "saved_identity"
-    NAME = "name"
-    PHONE = "phone"
-    ADDRESS = "address"
-    SUMMARY = "summary"
-    EDIT_PART = "edit_part"
-    CARRY_OVER = "carry_over"
-    TRACK_CODE = "track_code"
-    WITHDRAW_CONSENT = "withdraw_consent"
-    LANGUAGE = "language"
-
-
-@dataclass(frozen=True)
-class Chosen:
-    """The citizen selected one of the current question's choices (by button, number or label)."""
-
-    token: str
-
-
-Answer = Chosen | Payload
-AskFn = Callable[[Turn], Awaitable[None]]
-AnswerFn = Callable[[Turn, Answer], Awaitable[None]]
-ChoicesFn = Callable[[Turn], Awaitable[list[Choice]]]
-MatchFn = Callable[[Turn, str], Awaitable[str | None]]
-
-
-class Part(StrEnum):
-    """Parts of a petition the citizen can edit from the summary."""
-
-    KIND = "kind"
-    FIELD = "field"
-    CONTENT = "content"
-    LOCATION = "location"
-    ATTACHMENTS = "attachments"
-    IDENTITY = "identity"
-
-
-@dataclass(frozen=True)
-class StepSpec:
-    ask: AskFn
-    answer: AnswerFn
-    help: Msg
-    expects: Msg
-    choices: ChoicesFn | None = None
-    free_text: bool = False  # text is a valid answer, so only whole labels or numbers select a choice
-    drafting: bool = False  # part of writing a petition
-    part: Part | None = None
-    match: MatchFn | None = None  # extra ways typed text selects a choice
-    keyboard: bool = False  # the question shows a reply keyboard (share location / phone)
-
-
-async def no_choices(turn: Turn) -> list[Choice]:
-    return []
-
-
 # -- navigation ----------------------------------------------------------------------------------------
-
-
-async def goto(turn: Turn, step: Step) -> None:
-    """Enter ``step`` and ask its question."""
-    turn.conversation.step = step.value
-    await STEPS[step].ask(turn)
-
-
-async def reask(turn: Turn) -> None:
-    await STEPS[Step(turn.step)].ask(turn)
 
 
 async def advance(turn: Turn, next_step: Step) -> None:
@@ -138,32 +66,6 @@ async def missing_step(turn: Turn) -> Step | None:
         citizen = await turn.citizen()
         return Step.SAVED_IDENTITY if citizen and citizen.has_identity else Step.NAME
     return None
-
-
-async def return_from_side_step(turn: Turn) -> None:
-    """After a look-up or a consent change, go back to where the citizen was."""
-    back = turn.draft.return_step
-    turn.draft.return_step = None
-    if back and back in Step.__members__.values():
-        await goto(turn, Step(back))
-    else:
-        await goto(turn, Step.MENU)
-
-
-async def wrong_input(turn: Turn, answer: Answer) -> None:
-    """Say what was expected at this step, then ask again."""
-    spec = STEPS[Step(turn.step)]
-    if isinstance(answer, Unsupported):
-        turn.say(Msg.COMMON_UNSUPPORTED, what=turn.t(_what_key(answer.what)))
-    turn.say(spec.expects)
-    await reask(turn)
-
-
-def _what_key(what: str) -> Msg:
-    try:
-        return Msg(f"what.{what}")
-    except ValueError:
-        return Msg.WHAT_OTHER
 
 
 # -- starting and consent ------------------------------------------------------------------------------
@@ -459,10 +361,14 @@ def _bare_village_name(label: str) -> str:
     return folded
 
 
-async def match_village(turn: Turn, text: str) -> str | None:
+def village_index(names: Sequence[str], text: str) -> int | None:
     """``dong bau`` selects ``Xóm Đồng Bầu``: the village word is optional when typing."""
+    return match_choice(_bare_village_name(text), [_bare_village_name(name) for name in names])
+
+
+async def match_village(turn: Turn, text: str) -> str | None:
     villages = await turn.villages()
-    index = match_choice(_bare_village_name(text), [_bare_village_name(v.name) for v in villages])
+    index = village_index([v.name for v in villages], text)
     return f"v:{villages[index].id}" if index is not None else None
 
 
@@ -489,7 +395,7 @@ async def answer_village(turn: Turn, answer: Answer) -> None:
         await wrong_input(turn, answer)
 
 
-def _attachment_error(turn: Turn, file: SharedFile) -> Msg | None:
+def attachment_problem(turn: Turn, file: SharedFile) -> Msg | None:
     if file.size > turn.config.max_attachment_bytes:
         return Msg.ATTACHMENTS_TOO_BIG
     if file.kind == "photo":
@@ -506,7 +412,7 @@ def _keep_attachment(turn: Turn, file: SharedFile) -> bool:
     if len(turn.draft.attachments) >= turn.config.max_attachments:
         turn.say(Msg.ATTACHMENTS_FULL, max=turn.config.max_attachments)
         return False
-    error = _attachment_error(turn, file)
+    error = attachment_problem(turn, file)
     if error is not None:
         turn.say(
             error,
@@ -783,6 +689,9 @@ async def submit(turn: Turn) -> None:
         now=turn.now,
     )
     turn.case_id = case.id
+    desk = turn.desk()
+    if desk is not None:
+        await case_received(desk, case)  # the card to the office, suggestions, hot spot
     if not draft.anonymous:
         citizen.full_name, citizen.phone, citizen.address = draft.name, draft.phone, draft.address
     turn.say(Msg.RECEIPT_TEXT, kind=turn.kind_noun(kind), code=case.code, time=turn.when(case.received_at))
@@ -1137,197 +1046,167 @@ def _number(value: int) -> str:
 
 # -- the table -----------------------------------------------------------------------------------------
 
-STEPS: dict[Step, StepSpec] = {
-    Step.MENU: StepSpec(ask_menu, answer_menu, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, menu_choices),
-    Step.OFFER_TEXT: StepSpec(
-        ask_offer, answer_offer, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, offer_choices
-    ),
-    Step.CHOOSE_COMMUNE: StepSpec(
-        ask_commune,
-        answer_commune,
-        Msg.HELP_MENU,
-        Msg.COMMON_EXPECTS_CHOICE,
-        commune_choices,
-        match=match_commune,
-    ),
-    Step.RESUME: StepSpec(
-        ask_resume, answer_resume, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, resume_choices
-    ),
-    Step.CONSENT: StepSpec(
-        ask_consent,
-        answer_consent,
-        Msg.HELP_CONSENT,
-        Msg.COMMON_EXPECTS_CHOICE,
-        consent_choices,
-        drafting=True,
-        part=Part.KIND,
-    ),
-    Step.NEED_CONSENT: StepSpec(
-        ask_need_consent,
-        answer_need_consent,
-        Msg.HELP_CONSENT,
-        Msg.COMMON_EXPECTS_CHOICE,
-        need_consent_choices,
-        drafting=True,
-        part=Part.KIND,
-    ),
-    Step.KIND: StepSpec(
-        ask_kind,
-        answer_kind,
-        Msg.HELP_KIND,
-        Msg.COMMON_EXPECTS_CHOICE,
-        kind_choices,
-        drafting=True,
-        part=Part.KIND,
-    ),
-    Step.FIELD: StepSpec(
-        ask_field,
-        answer_field,
-        Msg.HELP_FIELD,
-        Msg.COMMON_EXPECTS_CHOICE,
-        field_choices,
-        drafting=True,
-        part=Part.FIELD,
-    ),
-    Step.CONTENT: StepSpec(
-        ask_content,
-        answer_content,
-        Msg.HELP_CONTENT,
-        Msg.COMMON_EXPECTS_TEXT,
-        free_text=True,
-        drafting=True,
-        part=Part.CONTENT,
-    ),
-    Step.CONTENT_TOO_LONG: StepSpec(
-        ask_too_long,
-        answer_too_long,
-        Msg.HELP_CONTENT,
-        Msg.COMMON_EXPECTS_CHOICE,
-        too_long_choices,
-        free_text=True,
-        drafting=True,
-        part=Part.CONTENT,
-    ),
-    Step.LOCATION: StepSpec(
-        ask_location,
-        answer_location,
-        Msg.HELP_LOCATION,
-        Msg.COMMON_EXPECTS_LOCATION,
-        skip_choice,
-        free_text=True,
-        drafting=True,
-        part=Part.LOCATION,
-        keyboard=True,
-    ),
-    Step.VILLAGE: StepSpec(
-        ask_village,
-        answer_village,
-        Msg.HELP_VILLAGE,
-        Msg.COMMON_EXPECTS_CHOICE,
-        village_choices,
-        drafting=True,
-        part=Part.LOCATION,
-        match=match_village,
-    ),
-    Step.ATTACHMENTS: StepSpec(
-        ask_attachments,
-        answer_attachments,
-        Msg.HELP_ATTACHMENTS,
-        Msg.COMMON_EXPECTS_FILE,
-        attachment_choices,
-        drafting=True,
-        part=Part.ATTACHMENTS,
-    ),
-    Step.SAVED_IDENTITY: StepSpec(
-        ask_saved_identity,
-        answer_saved_identity,
-        Msg.HELP_IDENTITY,
-        Msg.COMMON_EXPECTS_CHOICE,
-        saved_identity_choices,
-        drafting=True,
-        part=Part.IDENTITY,
-    ),
-    Step.NAME: StepSpec(
-        ask_name,
-        answer_name,
-        Msg.HELP_IDENTITY,
-        Msg.COMMON_EXPECTS_TEXT,
-        free_text=True,
-        drafting=True,
-        part=Part.IDENTITY,
-    ),
-    Step.PHONE: StepSpec(
-        ask_phone,
-        answer_phone,
-        Msg.HELP_IDENTITY,
-        Msg.COMMON_EXPECTS_PHONE,
-        free_text=True,
-        drafting=True,
-        part=Part.IDENTITY,
-        keyboard=True,
-    ),
-    Step.ADDRESS: StepSpec(
-        ask_address,
-        answer_address,
-        Msg.HELP_IDENTITY,
-        Msg.COMMON_EXPECTS_TEXT,
-        free_text=True,
-        drafting=True,
-        part=Part.IDENTITY,
-    ),
-    Step.SUMMARY: StepSpec(
-        ask_summary,
-        answer_summary,
-        Msg.HELP_SUMMARY,
-        Msg.COMMON_EXPECTS_CHOICE,
-        summary_choices,
-        drafting=True,
-    ),
-    Step.EDIT_PART: StepSpec(
-        ask_edit, answer_edit, Msg.HELP_SUMMARY, Msg.COMMON_EXPECTS_CHOICE, edit_choices, drafting=True
-    ),
-    Step.CARRY_OVER: StepSpec(
-        ask_carry_over, answer_carry_over, Msg.HELP_SUMMARY, Msg.COMMON_EXPECTS_CHOICE, carry_over_choices
-    ),
-    Step.TRACK_CODE: StepSpec(
-        ask_track, answer_track, Msg.HELP_TRACK, Msg.COMMON_EXPECTS_TEXT, track_choices, free_text=True
-    ),
-    Step.WITHDRAW_CONSENT: StepSpec(
-        ask_withdraw, answer_withdraw, Msg.HELP_CONSENT, Msg.COMMON_EXPECTS_CHOICE, withdraw_choices
-    ),
-    Step.LANGUAGE: StepSpec(
-        ask_language, answer_language, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, language_choices
-    ),
-}
-
-
-async def resolve(turn: Turn, payload: Payload) -> Answer | None:
-    """Turn a raw payload into an answer for the current step; None when a pressed button is stale."""
-    spec = STEPS[Step(turn.step)]
-    choices: Sequence[Choice] = await spec.choices(turn) if spec.choices else []
-    tokens = [choice.token for choice in choices]
-    if isinstance(payload, Pick):
-        if payload.ask_seq is not None and payload.ask_seq != turn.conversation.ask_seq:
-            return None
-        return Chosen(payload.token) if payload.token in tokens else None
-    if isinstance(payload, Text) and choices:
-        index = match_choice(
-            payload.text, [choice.label for choice in choices], allow_prefix=not spec.free_text
-        )
-        if index is not None:
-            return Chosen(tokens[index])
-        if spec.match is not None:
-            token = await spec.match(turn, payload.text)
-            if token is not None:
-                return Chosen(token)
-    return payload
-
-
-async def dispatch(turn: Turn, payload: Payload) -> None:
-    """Hand the payload to the current step, after matching it against the step's choices."""
-    answer = await resolve(turn, payload)
-    if answer is None:
-        turn.say(Msg.COMMON_STALE_CHOICE)
-        await reask(turn)
-        return
-    await STEPS[Step(turn.step)].answer(turn, answer)
+STEPS.update(
+    {
+        Step.MENU: StepSpec(ask_menu, answer_menu, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, menu_choices),
+        Step.OFFER_TEXT: StepSpec(
+            ask_offer, answer_offer, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, offer_choices
+        ),
+        Step.CHOOSE_COMMUNE: StepSpec(
+            ask_commune,
+            answer_commune,
+            Msg.HELP_MENU,
+            Msg.COMMON_EXPECTS_CHOICE,
+            commune_choices,
+            match=match_commune,
+        ),
+        Step.RESUME: StepSpec(
+            ask_resume, answer_resume, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, resume_choices
+        ),
+        Step.CONSENT: StepSpec(
+            ask_consent,
+            answer_consent,
+            Msg.HELP_CONSENT,
+            Msg.COMMON_EXPECTS_CHOICE,
+            consent_choices,
+            drafting=True,
+            part=Part.KIND,
+        ),
+        Step.NEED_CONSENT: StepSpec(
+            ask_need_consent,
+            answer_need_consent,
+            Msg.HELP_CONSENT,
+            Msg.COMMON_EXPECTS_CHOICE,
+            need_consent_choices,
+            drafting=True,
+            part=Part.KIND,
+        ),
+        Step.KIND: StepSpec(
+            ask_kind,
+            answer_kind,
+            Msg.HELP_KIND,
+            Msg.COMMON_EXPECTS_CHOICE,
+            kind_choices,
+            drafting=True,
+            part=Part.KIND,
+        ),
+        Step.FIELD: StepSpec(
+            ask_field,
+            answer_field,
+            Msg.HELP_FIELD,
+            Msg.COMMON_EXPECTS_CHOICE,
+            field_choices,
+            drafting=True,
+            part=Part.FIELD,
+        ),
+        Step.CONTENT: StepSpec(
+            ask_content,
+            answer_content,
+            Msg.HELP_CONTENT,
+            Msg.COMMON_EXPECTS_TEXT,
+            free_text=True,
+            drafting=True,
+            part=Part.CONTENT,
+        ),
+        Step.CONTENT_TOO_LONG: StepSpec(
+            ask_too_long,
+            answer_too_long,
+            Msg.HELP_CONTENT,
+            Msg.COMMON_EXPECTS_CHOICE,
+            too_long_choices,
+            free_text=True,
+            drafting=True,
+            part=Part.CONTENT,
+        ),
+        Step.LOCATION: StepSpec(
+            ask_location,
+            answer_location,
+            Msg.HELP_LOCATION,
+            Msg.COMMON_EXPECTS_LOCATION,
+            skip_choice,
+            free_text=True,
+            drafting=True,
+            part=Part.LOCATION,
+            keyboard=True,
+        ),
+        Step.VILLAGE: StepSpec(
+            ask_village,
+            answer_village,
+            Msg.HELP_VILLAGE,
+            Msg.COMMON_EXPECTS_CHOICE,
+            village_choices,
+            drafting=True,
+            part=Part.LOCATION,
+            match=match_village,
+        ),
+        Step.ATTACHMENTS: StepSpec(
+            ask_attachments,
+            answer_attachments,
+            Msg.HELP_ATTACHMENTS,
+            Msg.COMMON_EXPECTS_FILE,
+            attachment_choices,
+            drafting=True,
+            part=Part.ATTACHMENTS,
+        ),
+        Step.SAVED_IDENTITY: StepSpec(
+            ask_saved_identity,
+            answer_saved_identity,
+            Msg.HELP_IDENTITY,
+            Msg.COMMON_EXPECTS_CHOICE,
+            saved_identity_choices,
+            drafting=True,
+            part=Part.IDENTITY,
+        ),
+        Step.NAME: StepSpec(
+            ask_name,
+            answer_name,
+            Msg.HELP_IDENTITY,
+            Msg.COMMON_EXPECTS_TEXT,
+            free_text=True,
+            drafting=True,
+            part=Part.IDENTITY,
+        ),
+        Step.PHONE: StepSpec(
+            ask_phone,
+            answer_phone,
+            Msg.HELP_IDENTITY,
+            Msg.COMMON_EXPECTS_PHONE,
+            free_text=True,
+            drafting=True,
+            part=Part.IDENTITY,
+            keyboard=True,
+        ),
+        Step.ADDRESS: StepSpec(
+            ask_address,
+            answer_address,
+            Msg.HELP_IDENTITY,
+            Msg.COMMON_EXPECTS_TEXT,
+            free_text=True,
+            drafting=True,
+            part=Part.IDENTITY,
+        ),
+        Step.SUMMARY: StepSpec(
+            ask_summary,
+            answer_summary,
+            Msg.HELP_SUMMARY,
+            Msg.COMMON_EXPECTS_CHOICE,
+            summary_choices,
+            drafting=True,
+        ),
+        Step.EDIT_PART: StepSpec(
+            ask_edit, answer_edit, Msg.HELP_SUMMARY, Msg.COMMON_EXPECTS_CHOICE, edit_choices, drafting=True
+        ),
+        Step.CARRY_OVER: StepSpec(
+            ask_carry_over, answer_carry_over, Msg.HELP_SUMMARY, Msg.COMMON_EXPECTS_CHOICE, carry_over_choices
+        ),
+        Step.TRACK_CODE: StepSpec(
+            ask_track, answer_track, Msg.HELP_TRACK, Msg.COMMON_EXPECTS_TEXT, track_choices, free_text=True
+        ),
+        Step.WITHDRAW_CONSENT: StepSpec(
+            ask_withdraw, answer_withdraw, Msg.HELP_CONSENT, Msg.COMMON_EXPECTS_CHOICE, withdraw_choices
+        ),
+        Step.LANGUAGE: StepSpec(
+            ask_language, answer_language, Msg.HELP_MENU, Msg.COMMON_EXPECTS_CHOICE, language_choices
+        ),
+    }
+)

@@ -11,37 +11,16 @@ from handlers.config import IntakeConfig
 from handlers.conversation.draft import Draft
 from handlers.events import ChatEvent
 from handlers.formatting import format_date, format_datetime
+from handlers.labels import KIND_LABELS, KIND_NOUNS, STATUS_LABELS, commune_in_sentence
+from handlers.mail import Mailbox
+from handlers.office.desk import Desk
+from handlers.office.services import Office
 from handlers.ports import UnitOfWork
 from handlers.replies import Choice, InputRequest, Reply
 from models.citizen import Citizen
 from models.commune import Commune, Field, Village
 from models.conversation import Conversation
 from models.enums import CaseKind, CaseStatus
-
-KIND_LABELS: dict[CaseKind, Msg] = {
-    CaseKind.PHAN_ANH: Msg.KIND_PHAN_ANH,
-    CaseKind.KIEN_NGHI: Msg.KIND_KIEN_NGHI,
-    CaseKind.KHIEU_NAI: Msg.KIND_KHIEU_NAI,
-    CaseKind.TO_CAO: Msg.KIND_TO_CAO,
-    CaseKind.HOI_DAP: Msg.KIND_HOI_DAP,
-}
-KIND_NOUNS: dict[CaseKind, Msg] = {
-    CaseKind.PHAN_ANH: Msg.KIND_NOUN_PHAN_ANH,
-    CaseKind.KIEN_NGHI: Msg.KIND_NOUN_KIEN_NGHI,
-    CaseKind.KHIEU_NAI: Msg.KIND_NOUN_KHIEU_NAI,
-    CaseKind.TO_CAO: Msg.KIND_NOUN_TO_CAO,
-    CaseKind.HOI_DAP: Msg.KIND_NOUN_HOI_DAP,
-}
-STATUS_LABELS: dict[CaseStatus, Msg] = {status: Msg(f"status.{status.value}") for status in CaseStatus}
-
-
-def commune_in_sentence(commune: Commune) -> str:
-    """``Xã Phú Thịnh`` → ``xã Phú Thịnh``, for use inside a sentence."""
-    name = commune.name
-    for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
-        if name.startswith(prefix):
-            return name[0].lower() + name[1:]
-    return name
 
 
 class Turn:
@@ -58,8 +37,11 @@ class Turn:
         config: IntakeConfig,
         now: datetime,
         channel_key: Msg,
+        office: Office | None = None,
     ) -> None:
         self.uow = uow
+        self.office = office
+        self.mail = Mailbox(uow, event_key=event.event_key, now=now)
         self.event = event
         self.conversation = conversation
         self.commune = commune
@@ -206,6 +188,19 @@ class Turn:
             await self.uow.citizens.add(citizen)
             self.use_citizen(citizen)
         return citizen
+
+    def desk(self) -> Desk | None:
+        """The office desk, to post a card or notify staff from a citizen's turn (None without an office)."""
+        if self.office is None or self.commune is None:
+            return None
+        return Desk(
+            uow=self.uow,
+            catalogue=self.catalogue,
+            office=self.office,
+            mail=self.mail,
+            now=self.now,
+            commune=self.commune,
+        )
 
     def reset_draft(self, draft: Draft | None = None) -> None:
         self.draft = draft or Draft()

@@ -11,13 +11,14 @@ from models.case import Case
 
 
 async def case_status_text(turn: Turn, case: Case) -> str:
+    """The case's status and public timeline; a merged case also says which case it is followed with."""
     lines = [
         turn.t(
             Msg.TRACK_TIMELINE_LINE, time=turn.when(event.at), what=turn.t(Msg(f"event.{event.action.value}"))
         )
         for event in await public_timeline(turn.uow, case)
     ]
-    return turn.t(
+    text = turn.t(
         Msg.TRACK_STATUS,
         code=case.code,
         kind=turn.kind_label(case.kind),
@@ -26,6 +27,13 @@ async def case_status_text(turn: Turn, case: Case) -> str:
         status=turn.status_label(case.status),
         timeline="\n".join(lines),
     )
+    if case.duplicate_of_id is not None:
+        original = await turn.uow.cases.get(case.commune_id, case.duplicate_of_id)
+        if original is not None:
+            text += "\n" + turn.t(
+                Msg.TRACK_FOLLOWED_WITH, code=original.code, status=turn.status_label(original.status)
+            )
+    return text
 
 
 async def my_cases_text(turn: Turn, cases: Sequence[Case]) -> str:

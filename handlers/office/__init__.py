@@ -1,0 +1,1 @@
+"""The office at work: staff roles and guards, triage, routing to units, unit answers, confidentiality."""

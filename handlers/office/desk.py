@@ -1,0 +1,125 @@
+"""The office's desk: what every office use case needs at hand — the transaction, the commune and its
+reference data, the catalogue (staff read Vietnamese; citizens are written to in their own language), the
+mailbox for messages to other chats, and the time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from handlers.catalogue import Catalogue
+from handlers.catalogue.keys import Msg
+from handlers.formatting import format_date, format_datetime
+from handlers.labels import KIND_LABELS, STATUS_LABELS, commune_in_sentence
+from handlers.mail import Mailbox
+from handlers.office.services import Office
+from handlers.ports import UnitOfWork
+from models.case import Case
+from models.commune import Commune, Field, Unit, Village
+from models.enums import CaseKind, CaseStatus
+
+STAFF_LANGUAGE = "vi"  # the staff of a Vietnamese commune office work in Vietnamese
+ENTERED_SOURCES = ("paper", "phone", "reception")  # how a clerk may have received a petition
+
+
+class Desk:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        catalogue: Catalogue,
+        office: Office,
+        mail: Mailbox,
+        now: datetime,
+        commune: Commune,
+    ) -> None:
+        self.uow = uow
+        self.catalogue = catalogue
+        self.office = office
+        self.mail = mail
+        self.now = now
+        self.commune = commune
+        self._fields: Sequence[Field] | None = None
+        self._units: Sequence[Unit] | None = None
+        self._villages: Sequence[Village] | None = None
+
+    # -- words -------------------------------------------------------------------------------------------
+    def t(self, key: Msg, **params: object) -> str:
+        """A sentence for staff (Vietnamese)."""
+        return self.t_in(STAFF_LANGUAGE, key, **params)
+
+    def t_in(self, language: str, key: Msg, **params: object) -> str:
+        defaults: dict[str, object] = {
+            "commune": commune_in_sentence(self.commune) if language == "vi" else self.commune.name,
+            "hotline": self.commune.hotline,
+        }
+        defaults.update(params)
+        return self.catalogue.text(language, key, **defaults)
+
+    def when(self, moment: datetime, language: str = STAFF_LANGUAGE) -> str:
+        return format_datetime(self.catalogue, language, moment)
+
+    def day(self, moment: date | datetime, language: str = STAFF_LANGUAGE) -> str:
+        return format_date(self.catalogue, language, moment)
+
+    def kind_label(self, kind: CaseKind, language: str = STAFF_LANGUAGE) -> str:
+        return self.t_in(language, KIND_LABELS[kind])
+
+    def status_label(self, status: CaseStatus, language: str = STAFF_LANGUAGE) -> str:
+        return self.t_in(language, STATUS_LABELS[status])
+
+    def received_label(self, case: Case) -> str:
+        """When and how a case arrived: with the time for chat, the date only for a petition a clerk
+        entered later (its real receipt day is known, not the hour)."""
+        source = self.t(Msg(f"source.{case.source}")) if case.source != "chat" else self.channel_label(case)
+        moment = self.when(case.received_at) if case.source == "chat" else self.day(case.received_at)
+        return self.t(Msg.CARD_RECEIVED, time=moment, source=source)
+
+    def channel_label(self, case: Case) -> str:
+        try:
+            return self.t(Msg(f"source.{case.channel}"))
+        except ValueError:
+            return case.channel
+
+    # -- reference data ----------------------------------------------------------------------------------
+    async def fields(self) -> Sequence[Field]:
+        if self._fields is None:
+            self._fields = await self.uow.communes.fields(self.commune.id, include_inactive=True)
+        return self._fields
+
+    async def units(self) -> Sequence[Unit]:
+        if self._units is None:
+            self._units = await self.uow.communes.units(self.commune.id, include_inactive=True)
+        return self._units
+
+    async def active_units(self) -> list[Unit]:
+        return [unit for unit in await self.units() if unit.active]
+
+    async def villages(self) -> Sequence[Village]:
+        if self._villages is None:
+            self._villages = await self.uow.communes.villages(self.commune.id, include_inactive=True)
+        return self._villages
+
+    async def field_label(self, slug: str, language: str = STAFF_LANGUAGE) -> str:
+        for item in await self.fields():
+            if item.slug == slug:
+                return item.label_for(language)
+        return slug
+
+    async def unit(self, unit_id: int | None) -> Unit | None:
+        return next((unit for unit in await self.units() if unit.id == unit_id), None)
+
+    async def unit_name(self, unit_id: int | None) -> str:
+        unit = await self.unit(unit_id)
+        return unit.name if unit is not None else ""
+
+    async def unit_code(self, unit_id: int | None) -> str:
+        unit = await self.unit(unit_id)
+        return unit.code if unit is not None else ""
+
+    async def unit_by_code(self, code: str) -> Unit | None:
+        wanted = code.strip().upper()
+        return next((unit for unit in await self.active_units() if unit.code.upper() == wanted), None)
+
+    async def village_name(self, village_id: int | None) -> str | None:
+        return next((v.name for v in await self.villages() if v.id == village_id), None)

@@ -1,0 +1,413 @@
+"""The staff router: decides whether an event is office business and, if so, runs it behind one guard.
+
+* In a group, everything is office business (citizens never write there); chatter that is neither a staff
+  command, a staff button nor an answer to the bot is ignored.
+* In a private chat, a staff command, a staff button, an invitation link or the answer to a pending staff
+  question is office business; anything else goes on to the citizen conversation (staff are citizens too).
+* The guard (``Actor.may``) runs before any case is looked up, and a case the actor may not see answers
+  exactly like one that does not exist: a refusal never tells whether a case exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from handlers.catalogue import Catalogue
+from handlers.catalogue.keys import Msg
+from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
+from handlers.office import admin, casework, enter, results, views
+from handlers.office.access import (
+    ParsedStaffCommand,
+    StaffCommand,
+    load_actor,
+    parse_staff_command,
+)
+from handlers.office.services import Office
+from handlers.office.turn import StaffTurn, split_code
+from handlers.ports import UnitOfWork
+from handlers.text import fold
+from models.case import Case
+from models.staff import StaffPrompt
+
+C = StaffCommand
+PROMPT_TTL = timedelta(hours=24)
+# Commands that hold a citizen's identity or a secret link: never in a group.
+PRIVATE_ONLY = frozenset({C.ENTER, C.INVITE, C.STAFF})
+
+CaseHandler = Callable[[StaffTurn, Case, str], Awaitable[None]]
+
+
+# -- typed commands --------------------------------------------------------------------------------------
+
+
+async def _assign(turn: StaffTurn, case: Case, rest: str) -> None:
+    unit = None
+    if rest:
+        unit = await turn.desk.unit_by_code(rest.split()[0])
+        if unit is None:
+            codes = ", ".join(u.code for u in await turn.desk.active_units())
+            turn.say(Msg.OFFICE_UNKNOWN_UNIT, text=rest.split()[0][:20], codes=codes)
+            return
+    await casework.assign(turn, case, unit)
+
+
+async def _forward(turn: StaffTurn, case: Case, rest: str) -> None:
+    destination, separator, reason = rest.partition(";")
+    await casework.forward(turn, case, destination.strip() or None, reason.strip() if separator else None)
+
+
+async def _decline(turn: StaffTurn, case: Case, rest: str) -> None:
+    if rest:
+        await casework.decline(turn, case, rest)
+    else:
+        await casework.offer_decline(turn, case)
+
+
+async def _reclassify(turn: StaffTurn, case: Case, rest: str) -> None:
+    if not rest:
+        await casework.reclassify(turn, case, None, None)
+        return
+    word, _, reason = rest.partition(" ")
+    kind = casework.parse_kind(word)
+    if kind is None:
+        turn.say(Msg.OFFICE_UNKNOWN_KIND, text=word[:20])
+        return
+    await casework.reclassify(turn, case, kind, reason.strip() or None)
+
+
+CASE_COMMANDS: dict[StaffCommand, tuple[CaseHandler, Msg]] = {
+    C.CASE: (lambda turn, case, rest: views.show_case(turn, case), Msg.OFFICE_USAGE_CASE),
+    C.ACCEPT: (lambda turn, case, rest: casework.accept(turn, case), Msg.OFFICE_USAGE_ACCEPT),
+    C.ASSIGN: (_assign, Msg.OFFICE_USAGE_ASSIGN),
+    C.FORWARD: (_forward, Msg.OFFICE_USAGE_FORWARD),
+    C.DECLINE: (_decline, Msg.OFFICE_USAGE_DECLINE),
+    C.ASK_INFO: (
+        lambda turn, case, rest: casework.ask_info(turn, case, rest or None),
+        Msg.OFFICE_USAGE_ASK_INFO,
+    ),
+    C.DUPLICATE: (
+        lambda turn, case, rest: casework.mark_duplicate(turn, case, rest or None),
+        Msg.OFFICE_USAGE_DUPLICATE,
+    ),
+    C.RECLASSIFY: (_reclassify, Msg.OFFICE_USAGE_RECLASSIFY),
+    C.NOTE: (lambda turn, case, rest: casework.note(turn, case, rest or None), Msg.OFFICE_USAGE_NOTE),
+    C.PROGRESS: (
+        lambda turn, case, rest: casework.progress(turn, case, rest or None),
+        Msg.OFFICE_USAGE_PROGRESS,
+    ),
+    C.RESULT: (lambda turn, case, rest: results.start_result(turn, case), Msg.OFFICE_USAGE_RESULT),
+    C.APPROVE: (lambda turn, case, rest: results.approve(turn, case, None), Msg.OFFICE_USAGE_APPROVE),
+    C.RETURN: (
+        lambda turn, case, rest: results.send_back(turn, case, None, rest or None),
+        Msg.OFFICE_USAGE_RETURN,
+    ),
+}
+OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] = {
+    C.QUEUE: views.show_queue,
+    C.SEARCH: views.search,
+    C.ENTER: lambda turn, argument: enter.start(turn),
+    C.WORK: lambda turn, argument: views.show_work(turn),
+    C.INVITE: admin.invite,
+    C.STAFF: lambda turn, argument: admin.show_staff(turn),
+    C.LINK: admin.link_group,
+}
+
+
+# -- buttons ---------------------------------------------------------------------------------------------
+
+
+def _id(argument: str) -> int | None:
+    return int(argument) if argument.isdigit() else None
+
+
+async def _button_assign(turn: StaffTurn, case: Case, argument: str) -> None:
+    unit = await turn.desk.unit(_id(argument)) if argument else None
+    await casework.assign(turn, case, unit if unit is not None and unit.active else None)
+
+
+async def _button_decline_send(turn: StaffTurn, case: Case, argument: str) -> None:
+    prompt = await turn.uow.staff.prompt(turn.me.id, turn.event.channel, turn.event.chat_id)
+    reason = prompt.data.get("reason") if prompt is not None and prompt.case_id == case.id else None
+    if not isinstance(reason, str) or not reason:
+        await casework.offer_decline(turn, case)  # the choice was lost (another action came between)
+        return
+    await casework.decline(turn, case, reason)
+
+
+async def _button_decline_edit(turn: StaffTurn, case: Case, argument: str) -> None:
+    await turn.prompt("decline", turn.t(Msg.OFFICE_DECLINE_TEXT, code=case.code), case=case)
+
+
+async def _button_duplicate(turn: StaffTurn, case: Case, argument: str) -> None:
+    other = await turn.uow.cases.get(case.commune_id, _id(argument) or 0) if argument else None
+    await casework.mark_duplicate(turn, case, other.code if other is not None else None)
+
+
+async def _button_reclassify(turn: StaffTurn, case: Case, argument: str) -> None:
+    await casework.reclassify(turn, case, casework.parse_kind(argument) if argument else None, None)
+
+
+CASE_BUTTONS: dict[str, tuple[StaffCommand, CaseHandler]] = {
+    "acc": (C.ACCEPT, lambda turn, case, arg: casework.accept(turn, case)),
+    "asg": (C.ASSIGN, _button_assign),
+    "fwd": (C.FORWARD, lambda turn, case, arg: casework.forward(turn, case, None, None)),
+    "dec": (
+        C.DECLINE,
+        lambda turn, case, arg: (
+            casework.choose_decline(turn, case, arg) if arg else casework.offer_decline(turn, case)
+        ),
+    ),
+    "decok": (C.DECLINE, _button_decline_send),
+    "decedit": (C.DECLINE, _button_decline_edit),
+    "inf": (C.ASK_INFO, lambda turn, case, arg: casework.ask_info(turn, case, None)),
+    "dup": (C.DUPLICATE, _button_duplicate),
+    "rek": (C.RECLASSIFY, _button_reclassify),
+    "note": (C.NOTE, lambda turn, case, arg: casework.note(turn, case, None)),
+    "view": (C.CASE, lambda turn, case, arg: views.show_case(turn, case)),
+    "files": (C.CASE, lambda turn, case, arg: views.send_files(turn, case)),
+    "prg": (C.PROGRESS, lambda turn, case, arg: casework.progress(turn, case, None)),
+    "res": (C.RESULT, lambda turn, case, arg: results.start_result(turn, case)),
+    "rsub": (C.RESULT, lambda turn, case, arg: results.submit_result(turn, case, _id(arg) or 0)),
+    "rcan": (C.RESULT, lambda turn, case, arg: results.cancel_result(turn, case, _id(arg) or 0)),
+    "apr": (C.APPROVE, lambda turn, case, arg: results.approve(turn, case, _id(arg))),
+    "ret": (C.RETURN, lambda turn, case, arg: results.send_back(turn, case, _id(arg), None)),
+}
+STAFF_BUTTONS: dict[str, Callable[[StaffTurn, int], Awaitable[None]]] = {
+    "rm": admin.confirm_removal,
+    "rmok": admin.remove_member,
+}
+
+
+# -- answers to questions the bot asked ------------------------------------------------------------------
+
+TextHandler = Callable[[StaffTurn, Case, StaffPrompt, str], Awaitable[None]]
+CASE_PROMPTS: dict[str, tuple[StaffCommand, TextHandler]] = {
+    "forward": (C.FORWARD, lambda turn, case, prompt, text: casework.forward(turn, case, text, None)),
+    "forward_reason": (
+        C.FORWARD,
+        lambda turn, case, prompt, text: casework.forward(
+            turn, case, str(prompt.data.get("destination", "")), text
+        ),
+    ),
+    "decline": (C.DECLINE, lambda turn, case, prompt, text: casework.decline(turn, case, text)),
+    "ask_info": (C.ASK_INFO, lambda turn, case, prompt, text: casework.ask_info(turn, case, text)),
+    "duplicate": (C.DUPLICATE, lambda turn, case, prompt, text: casework.mark_duplicate(turn, case, text)),
+    "reclassify": (
+        C.RECLASSIFY,
+        lambda turn, case, prompt, text: casework.reclassify(
+            turn, case, casework.parse_kind(str(prompt.data.get("kind", ""))), text
+        ),
+    ),
+    "note": (C.NOTE, lambda turn, case, prompt, text: casework.note(turn, case, text)),
+    "progress": (C.PROGRESS, lambda turn, case, prompt, text: casework.progress(turn, case, text)),
+    "result": (C.RESULT, lambda turn, case, prompt, text: results.take_result_text(turn, case, text)),
+    "result_files": (C.RESULT, lambda turn, case, prompt, text: results.take_result_text(turn, case, text)),
+    "return": (
+        C.RETURN,
+        lambda turn, case, prompt, text: results.send_back(turn, case, _int(prompt.data.get("result")), text),
+    ),
+}
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+class OfficeRouter:
+    def __init__(self, *, catalogue: Catalogue, office: Office) -> None:
+        self.catalogue = catalogue
+        self.office = office
+
+    async def take(self, uow: UnitOfWork, event: ChatEvent, now: datetime) -> StaffTurn | None:
+        """Handle the event if it is office business; None leaves it to the citizen conversation."""
+        payload = event.payload
+        parsed = parse_staff_command(payload.text, include_shared=True) if isinstance(payload, Text) else None
+        pick = payload if isinstance(payload, Pick) and payload.token.startswith("s:") else None
+        invite_token = _invite_token(payload)
+        group = await uow.staff.group(event.channel, event.chat_id) if event.group else None
+        if group is not None and not group.active:
+            group = None
+        commune_id = group.commune_id if group is not None else None
+        actor = await load_actor(uow, event.channel, event.sender_id, commune_id)
+        commune = await uow.communes.get(actor.commune_id) if actor is not None else None
+        turn = StaffTurn(
+            uow=uow,
+            event=event,
+            now=now,
+            catalogue=self.catalogue,
+            office=self.office,
+            actor=actor,
+            commune=commune,
+            group=group,
+        )
+        if invite_token is not None and not event.group:
+            await admin.join(uow, turn, invite_token)
+        elif event.group:
+            await self._in_group(turn, parsed, pick)
+        elif not await self._in_private(turn, parsed, pick):
+            return None
+        await turn.finish()
+        return turn
+
+    async def _in_group(self, turn: StaffTurn, parsed: ParsedStaffCommand | None, pick: Pick | None) -> None:
+        if parsed is not None:
+            if parsed.command is not C.LINK and turn.group is None:
+                if turn.actor is not None:
+                    turn.say(Msg.OFFICE_NOT_LINKED)
+                return
+            await self._command(turn, parsed)
+        elif pick is not None:
+            if turn.group is not None:
+                await self._button(turn, pick)
+        elif turn.event.replying and turn.actor is not None and turn.group is not None:
+            prompt = await self._prompt(turn)
+            if prompt is not None:
+                await self._answer(turn, prompt, turn.event.payload)
+
+    async def _in_private(
+        self, turn: StaffTurn, parsed: ParsedStaffCommand | None, pick: Pick | None
+    ) -> bool:
+        if turn.actor is None:
+            if (parsed is not None and parsed.command not in (C.HELP, C.CANCEL)) or pick is not None:
+                turn.refuse()
+                return True
+            return False
+        prompt = await self._prompt(turn)
+        if parsed is not None:
+            if parsed.command is C.CANCEL and prompt is None:
+                return False  # the citizen's /huy
+            await self._command(turn, parsed)
+            return True
+        if pick is not None:
+            await self._button(turn, pick)
+            return True
+        if prompt is not None:
+            await self._answer(turn, prompt, turn.event.payload)
+            return True
+        return False
+
+    async def _prompt(self, turn: StaffTurn) -> StaffPrompt | None:
+        prompt = await turn.uow.staff.prompt(turn.me.id, turn.event.channel, turn.event.chat_id)
+        if prompt is not None and turn.now - prompt.created_at > PROMPT_TTL:
+            await turn.clear_prompt()
+            return None
+        return prompt
+
+    # -- commands ------------------------------------------------------------------------------------
+    async def _command(self, turn: StaffTurn, parsed: ParsedStaffCommand) -> None:
+        command = parsed.command
+        actor = turn.actor
+        if actor is None or not actor.may(command):
+            turn.refuse()
+            return
+        if command is C.HELP:
+            turn.say(Msg.OFFICE_HELP)
+            if not turn.in_group:
+                turn.say(Msg.OFFICE_HELP_CITIZEN)
+            return
+        if command is C.CANCEL:
+            if await self._prompt(turn) is None:
+                turn.say(Msg.OFFICE_PROMPT_NOTHING)
+            else:
+                await turn.clear_prompt()
+                turn.say(Msg.OFFICE_PROMPT_CANCELLED)
+            return
+        if command in PRIVATE_ONLY and turn.in_group:
+            turn.say(Msg.OFFICE_PRIVATE_ONLY)
+            return
+        await turn.clear_prompt()  # a new command leaves any unanswered question behind
+        if command in CASE_COMMANDS:
+            handler, usage = CASE_COMMANDS[command]
+            code, rest = split_code(parsed.argument)
+            if not code:
+                turn.say(Msg.OFFICE_USAGE, usage=turn.t(usage))
+                return
+            case = await turn.case_by_code(code)
+            if case is not None:
+                await handler(turn, case, rest)
+            return
+        await OTHER_COMMANDS[command](turn, parsed.argument)
+
+    # -- buttons -------------------------------------------------------------------------------------
+    async def _button(self, turn: StaffTurn, pick: Pick) -> None:
+        parts = pick.token.split(":", 3)  # s, action, id, argument
+        action = parts[1] if len(parts) > 1 else ""
+        target = _id(parts[2]) if len(parts) > 2 else None
+        argument = parts[3] if len(parts) > 3 else ""
+        actor = turn.actor
+        if action == "ent":
+            await self._enter_button(turn, pick)
+            return
+        if action in STAFF_BUTTONS:
+            if actor is None or not actor.may(C.STAFF) or target is None:
+                turn.refuse()
+                return
+            await STAFF_BUTTONS[action](turn, target)
+            return
+        spec = CASE_BUTTONS.get(action)
+        if spec is None or actor is None or not actor.may(spec[0]) or target is None:
+            turn.refuse()
+            return
+        case = await turn.case_by_id(target)
+        if case is not None:
+            await spec[1](turn, case, argument)
+
+    async def _enter_button(self, turn: StaffTurn, pick: Pick) -> None:
+        if turn.actor is None or not turn.actor.may(C.ENTER):
+            turn.refuse()
+            return
+        prompt = await self._prompt(turn)
+        if prompt is None or prompt.action != enter.ACTION:
+            turn.say(Msg.OFFICE_PROMPT_EXPIRED)
+            return
+        await enter.answer(turn, dict(prompt.data), pick)
+
+    # -- answers -------------------------------------------------------------------------------------
+    async def _answer(self, turn: StaffTurn, prompt: StaffPrompt, payload: Payload) -> None:
+        actor = turn.me
+        if prompt.action == "name":
+            if isinstance(payload, Text):
+                await admin.take_name(turn, payload.text)
+            else:
+                turn.say(Msg.OFFICE_PROMPT_EXPECTS_TEXT)
+            return
+        if prompt.action == enter.ACTION:
+            if not actor.may(C.ENTER):
+                await turn.clear_prompt()
+                turn.refuse()
+                return
+            await enter.answer(turn, dict(prompt.data), payload)
+            return
+        spec = CASE_PROMPTS.get(prompt.action)
+        if spec is None or prompt.case_id is None:
+            await turn.clear_prompt()
+            return
+        command, handler = spec
+        if not actor.may(command):
+            await turn.clear_prompt()
+            turn.refuse()
+            return
+        case = await turn.case_by_id(prompt.case_id)
+        if case is None:
+            await turn.clear_prompt()
+            return
+        if prompt.action == "result_files" and isinstance(payload, SharedFile):
+            await results.take_result_file(turn, case, payload)
+            return
+        if not isinstance(payload, Text) or not payload.text.strip():
+            turn.say(Msg.OFFICE_PROMPT_EXPECTS_TEXT)
+            return
+        await handler(turn, case, prompt, payload.text)
+
+
+def _invite_token(payload: Payload) -> str | None:
+    """``/start inv_<token>`` (the deep link of an invitation)."""
+    if not isinstance(payload, Text):
+        return None
+    words = payload.text.strip().split()
+    if len(words) != 2 or fold(words[0]).split("@")[0] not in ("/start", "/batdau"):
+        return None
+    if not words[1].startswith(admin.INVITE_PREFIX):
+        return None
+    return words[1][len(admin.INVITE_PREFIX) :]

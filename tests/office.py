@@ -1,0 +1,140 @@
+"""Driving the office side of the engine: staff members writing in private and in staff groups, citizens,
+and reading what every chat received (replies and messages sent from other chats' turns alike)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from handlers.conversation.engine import ConversationEngine
+from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
+from handlers.office.admin import grant
+from handlers.ports import UnitOfWorkFactory
+from handlers.replies import Reply
+from handlers.text import fold
+from models.commune import Commune
+from models.enums import AttachmentKind
+from models.outbox import OutboxMessage
+from models.staff import Role
+from tests.chat import Chat
+from tests.fakes import FakeUnitOfWorkFactory, ManualClock
+
+CHANNEL = "console"
+OFFICE_GROUP = "-100500"
+_keys = itertools.count(1)
+
+
+@dataclass
+class Member:
+    """A staff member (or anyone) writing to the bot: in their private chat, or in a group."""
+
+    world: World
+    account: str
+    name: str = ""
+    last: list[Reply] = field(default_factory=list)
+
+    async def _send(self, payload: Payload, *, group: str | None, replying: bool) -> list[Reply]:
+        event = ChatEvent(
+            channel=CHANNEL,
+            chat_id=group or self.account,
+            sender_id=self.account,
+            payload=payload,
+            at=self.world.clock.now(),
+            event_key=f"office:{self.account}:{next(_keys)}",
+            group=group is not None,
+            replying=replying,
+        )
+        result = await self.world.engine.handle(event)
+        self.last = list(result.replies)
+        return self.last
+
+    async def say(self, text: str, *, group: str | None = None, replying: bool = False) -> str:
+        """Send text; returns the text of the replies in that chat."""
+        replies = await self._send(Text(text), group=group, replying=replying)
+        return "\n".join(reply.text for reply in replies)
+
+    async def answer(self, text: str, *, group: str | None = None) -> str:
+        """Answer the bot's question (in a group, as a reply to it)."""
+        return await self.say(text, group=group, replying=group is not None)
+
+    async def press(self, label: str, *, group: str | None = None, on: Reply | None = None) -> str:
+        """Press the button starting with ``label`` on ``on`` (default: the latest message of the chat that
+        has such a button)."""
+        message = on or self.world.latest_with_button(group or self.account, label)
+        wanted = fold(label)
+        matches = [c for c in message.choices if fold(c.label).startswith(wanted)]
+        assert len(matches) == 1, f"no single button {label!r} in {[c.label for c in message.choices]}"
+        replies = await self._send(Pick(matches[0].token, message.ask_seq), group=group, replying=False)
+        return "\n".join(reply.text for reply in replies)
+
+    async def press_token(self, token: str, *, group: str | None = None) -> str:
+        replies = await self._send(Pick(token), group=group, replying=False)
+        return "\n".join(reply.text for reply in replies)
+
+    async def send_file(self, name: str = "bien-ban.pdf", *, group: str | None = None) -> str:
+        kind = AttachmentKind.PHOTO if name.endswith(".jpg") else AttachmentKind.DOCUMENT
+        mime = "image/jpeg" if name.endswith(".jpg") else "application/pdf"
+        replies = await self._send(
+            SharedFile(kind, f"file-{name}", mime, 100_000, name), group=group, replying=False
+        )
+        return "\n".join(reply.text for reply in replies)
+
+
+@dataclass
+class World:
+    engine: ConversationEngine
+    clock: ManualClock
+    uow_factory: UnitOfWorkFactory
+    commune: Commune
+
+    async def staff(self, account: str, name: str, *roles: Role | tuple[Role, str]) -> Member:
+        """A staff member made directly (as ``nghedan staff add`` does); unit roles as (Role.UNIT, "KT")."""
+        async with self.uow_factory() as uow:
+            units = {unit.code: unit for unit in await uow.communes.units(self.commune.id)}
+            wanted = [(r[0], units[r[1]]) if isinstance(r, tuple) else (r, None) for r in roles]
+            await grant(
+                uow,
+                self.commune,
+                channel=CHANNEL,
+                account_id=account,
+                chat_id=account,
+                name=name,
+                roles=wanted,
+                now=self.clock.now(),
+            )
+            await uow.commit()
+        return Member(self, account, name)
+
+    def person(self, account: str) -> Member:
+        return Member(self, account)
+
+    def citizen(self, chat_id: str) -> Chat:
+        return Chat(self.engine, self.clock, chat_id=chat_id)
+
+    # -- what chats received ------------------------------------------------------------------------
+    def _rows(self) -> list[OutboxMessage]:
+        assert isinstance(self.uow_factory, FakeUnitOfWorkFactory), "inbox reading is for the in-memory store"
+        rows: Sequence[OutboxMessage] = self.uow_factory.store.all(OutboxMessage)
+        return sorted(rows, key=lambda row: row.id)
+
+    def inbox(self, chat_id: str) -> list[Reply]:
+        """Everything sent to the chat, in order (edits of cards included, marked by ``edit_of``)."""
+        return [Reply.from_payload(row.payload) for row in self._rows() if row.chat_id == chat_id]
+
+    def texts(self, chat_id: str) -> str:
+        return "\n---\n".join(reply.text for reply in self.inbox(chat_id))
+
+    def latest_with_button(self, chat_id: str, label: str) -> Reply:
+        wanted = fold(label)
+        for reply in reversed(self.inbox(chat_id)):
+            if any(fold(choice.label).startswith(wanted) for choice in reply.choices):
+                return reply
+        raise AssertionError(f"no message with a {label!r} button in chat {chat_id}")
+
+    def card(self, chat_id: str, code: str) -> Reply:
+        """The card of a case as the chat shows it now (its latest edit)."""
+        for reply in reversed(self.inbox(chat_id)):
+            if reply.text.startswith(code):
+                return reply
+        raise AssertionError(f"no card for {code} in chat {chat_id}")
