@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import SystemClock
 from bot.settings import Settings
 from handlers.catalogue import Catalogue
+from handlers.classify import Classifier
 from handlers.config import IntakeConfig
 from handlers.conversation.engine import ConversationEngine
 from handlers.delivery import DeliveryConfig, OutboxDelivery, Sender
 from handlers.language import LanguageDetector
+from handlers.office.services import Office
 from handlers.ports import Clock
 from store.database import create_engine, session_factory
 from store.migrate import SchemaState, schema_state, upgrade
@@ -43,6 +45,7 @@ class App:
     catalogue: Catalogue
     clock: Clock
     intake: IntakeConfig
+    office: Office
     conversation: ConversationEngine
     delivery: OutboxDelivery
 
@@ -73,6 +76,7 @@ async def bootstrap(
     engine_options: dict[str, Any] | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    classifier: Classifier | None = None,
 ) -> App:
     """Build the application. ``clock`` (wall time) and ``monotonic``/``sleep`` (rate limiting) are the only
     sources of time; tests replace them to run without waiting."""
@@ -86,6 +90,7 @@ async def bootstrap(
     catalogue = catalogue or Catalogue.load()
     uow_factory = SqlUnitOfWorkFactory(session_factory(engine), cache=ReferenceCache())
     intake = settings.intake.to_config()
+    office = Office(classifier=classifier or Classifier.default(), config=settings.office.to_config())
     delivery_config = DeliveryConfig(poll_interval=settings.delivery.poll_seconds)
     return App(
         settings=settings,
@@ -94,6 +99,7 @@ async def bootstrap(
         catalogue=catalogue,
         clock=clock,
         intake=intake,
+        office=office,
         conversation=ConversationEngine(
             uow_factory=uow_factory,
             clock=clock,
@@ -101,6 +107,7 @@ async def bootstrap(
             config=intake,
             detector=LanguageDetector(),
             reply_lease=delivery_config.lease,
+            office=office,
         ),
         delivery=OutboxDelivery(
             uow_factory=uow_factory,

@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import App, DatabaseUnreachable, SchemaNotReady, bootstrap
 from bot.communes_file import DEMO_COMMUNE, CommuneFileError, read_commune_file
 from bot.console import run_console, stdin_is_terminal
+from bot.office_cli import add_parsers as add_office_parsers
 from bot.settings import ConfigFileMissing, Settings, load_settings
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.communes import import_commune
-from handlers.conversation.turn import commune_in_sentence
+from handlers.labels import commune_in_sentence
 from store.database import create_engine
 from store.migrate import schema_state, upgrade
 
@@ -274,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--bot-username", help="tên bot, nếu không muốn hỏi Telegram")
     qr.add_argument("--font", help="tệp phông .ttf có dấu tiếng Việt")
     qr.set_defaults(handler=cmd_qr)
+    add_office_parsers(commands)
     return parser
 
 

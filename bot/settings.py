@@ -17,6 +17,7 @@ from pydantic_settings import (
 )
 
 from handlers.config import IntakeConfig
+from handlers.office.services import OfficeConfig
 from handlers.ratelimit import RateLimits
 from store.database import is_sqlite
 
@@ -63,6 +64,25 @@ class DeliverySettings(BaseModel):
         )
 
 
+class OfficeSettings(BaseModel):
+    """The office's working rules: invitation lifetime, what counts as a duplicate or a hot spot."""
+
+    invite_hours: int = Field(default=72, ge=1, le=24 * 30)
+    duplicate_window_days: int = Field(default=30, ge=1)
+    hot_spot_window_days: int = Field(default=7, ge=1)
+    hot_spot_threshold: int = Field(default=5, ge=2)
+    result_min_chars: int = Field(default=40, ge=1)
+
+    def to_config(self) -> OfficeConfig:
+        return OfficeConfig(
+            invite_ttl=timedelta(hours=self.invite_hours),
+            duplicate_window=timedelta(days=self.duplicate_window_days),
+            hot_spot_window=timedelta(days=self.hot_spot_window_days),
+            hot_spot_threshold=self.hot_spot_threshold,
+            result_min_chars=self.result_min_chars,
+        )
+
+
 class TelegramSettings(BaseModel):
     token: SecretStr | None = None
     api_base: str = "https://api.telegram.org"
@@ -86,6 +106,7 @@ class Settings(BaseSettings):
     log_level: str = "WARNING"
     intake: IntakeSettings = IntakeSettings()
     delivery: DeliverySettings = DeliverySettings()
+    office: OfficeSettings = OfficeSettings()
     telegram: TelegramSettings = TelegramSettings()
 
     @classmethod

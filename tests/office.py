@@ -91,11 +91,13 @@ class World:
     async def staff(self, account: str, name: str, *roles: Role | tuple[Role, str]) -> Member:
         """A staff member made directly (as ``nghedan staff add`` does); unit roles as (Role.UNIT, "KT")."""
         async with self.uow_factory() as uow:
-            units = {unit.code: unit for unit in await uow.communes.units(self.commune.id)}
+            commune = await uow.communes.by_code("PT")
+            assert commune is not None
+            units = {unit.code: unit for unit in await uow.communes.units(commune.id)}
             wanted = [(r[0], units[r[1]]) if isinstance(r, tuple) else (r, None) for r in roles]
             await grant(
                 uow,
-                self.commune,
+                commune,
                 channel=CHANNEL,
                 account_id=account,
                 chat_id=account,

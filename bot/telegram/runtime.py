@@ -21,7 +21,7 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from aiohttp import web
 from sqlalchemy import text
 
@@ -47,6 +47,18 @@ COMMANDS = (
     ("trogiup", Msg.COMMANDS_TROGIUP),
     ("ngonngu", Msg.COMMANDS_NGONNGU),
     ("rutdongy", Msg.COMMANDS_RUTDONGY),
+    ("traloi", Msg.COMMANDS_TRALOI),
+)
+# What staff see in their groups (the guard still checks every command).
+GROUP_COMMANDS = (
+    ("hangdoi", Msg.COMMANDS_HANGDOI),
+    ("hoso", Msg.COMMANDS_HOSO),
+    ("phancong", Msg.COMMANDS_PHANCONG),
+    ("timkiem", Msg.COMMANDS_TIMKIEM),
+    ("viec", Msg.COMMANDS_VIEC),
+    ("duyet", Msg.COMMANDS_DUYET),
+    ("ketnoi", Msg.COMMANDS_KETNOI),
+    ("trogiup", Msg.COMMANDS_TROGIUP_STAFF),
 )
 
 
@@ -109,16 +121,21 @@ class TelegramChannel:
         self._background: set[asyncio.Task[None]] = set()
 
     async def setup_commands(self) -> None:
-        """The citizen commands, in Vietnamese (default) and English, shown in private chats."""
-        scope = BotCommandScopeAllPrivateChats()
-        for language in ("vi", "en"):
-            commands = [
-                BotCommand(command=name, description=self.app.catalogue.text(language, key))
-                for name, key in COMMANDS
-            ]
-            await self.bot.set_my_commands(
-                commands, scope=scope, language_code=None if language == "vi" else language
-            )
+        """The citizen commands in private chats and the staff commands in groups, in Vietnamese (default)
+        and English."""
+        menus = (
+            (BotCommandScopeAllPrivateChats(), COMMANDS),
+            (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+        )
+        for scope, entries in menus:
+            for language in ("vi", "en"):
+                commands = [
+                    BotCommand(command=name, description=self.app.catalogue.text(language, key))
+                    for name, key in entries
+                ]
+                await self.bot.set_my_commands(
+                    commands, scope=scope, language_code=None if language == "vi" else language
+                )
 
     async def process(self, incoming: Incoming) -> bool:
         """Handle one update; True when it may be acknowledged, False when it should be delivered again."""
@@ -160,6 +177,8 @@ class TelegramChannel:
                 await self.sender.send(Outgoing(0, CHANNEL, event.chat_id, reply, 0, 0))
             return Handled(True, answer)
         self._failures.pop(update_id, None)
+        if result.mailed:  # cards and notices for other chats: the worker sends them now
+            self.app.delivery.notify()
         self._spawn(self._after_turn(button, event.chat_id, result, answered=answer is not None))
         return Handled(True, answer)
 
@@ -204,7 +223,7 @@ class TelegramChannel:
         if not answered:
             with contextlib.suppress(TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError):
                 await self.bot.answer_callback_query(button.callback_id)
-        if button.message_id is not None:
+        if button.message_id is not None and not button.keep_keyboard:
             with contextlib.suppress(TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError):
                 await self.bot.edit_message_reply_markup(chat_id=button.chat_id, message_id=button.message_id)
 

@@ -1,10 +1,13 @@
 """Engine replies → Bot API calls: plain text (no parse mode, so nothing a citizen typed is ever rendered as
-markup), split at 4096 characters, inline keyboards for choices, reply keyboards to share a phone or place."""
+markup), split at 4096 characters, inline keyboards for choices, reply keyboards to share a phone or place,
+a forced reply for a staff question in a group, files sent again by their Telegram id, and edits of case
+cards in place."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -18,6 +21,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import (
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -35,7 +39,8 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+CAPTION_LIMIT = 1024
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -75,6 +80,8 @@ def markup_for(reply: Reply) -> Markup | None:
         return InlineKeyboardMarkup(
             inline_keyboard=[buttons[i : i + width] for i in range(0, len(buttons), width)]
         )
+    if reply.force_reply:
+        return ForceReply(force_reply=True)
     if reply.clear_keyboard:
         return ReplyKeyboardRemove()
     return None
@@ -100,12 +107,18 @@ class TelegramSender:
         pieces = split_text(reply.text)
         markup = markup_for(reply)
         try:
+            if message.edit_target is not None:
+                edited = await self._edit(message, pieces[0], markup)
+                if edited is not None:
+                    return edited
             message_id = 0
             for index, piece in enumerate(pieces):
                 last = index == len(pieces) - 1
                 message_id = await self._send_piece(
                     message.chat_id, piece, markup if last else None, first=index == 0
                 )
+            for attachment in reply.attachments:
+                await self._send_file(message.chat_id, attachment)
             return SendResult(Outcome.SENT, external_id=str(message_id))
         except TelegramRetryAfter as exc:
             return SendResult(Outcome.RETRY, retry_after=float(exc.retry_after), error="429 retry after")
@@ -121,6 +134,39 @@ class TelegramSender:
             return SendResult(Outcome.REJECTED, error=exc.message[:200])
         except (TelegramNotFound, TelegramAPIError, ValueError) as exc:
             return SendResult(Outcome.REJECTED, error=str(exc)[:200])
+
+    async def _edit(self, message: Outgoing, text: str, markup: Markup | None) -> SendResult | None:
+        """Edit a card in place; None when it cannot be edited any more (deleted…): then it is sent anew."""
+        assert message.edit_target is not None
+        inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+        try:
+            await self._bot.edit_message_text(
+                chat_id=int(message.chat_id),
+                message_id=int(message.edit_target),
+                text=text,
+                reply_markup=inline,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramBadRequest as exc:
+            description = exc.message.lower()
+            if "not modified" in description:
+                return SendResult(Outcome.SENT, external_id=message.edit_target)
+            if "message to edit not found" in description or "can't be edited" in description:
+                return None
+            raise
+        return SendResult(Outcome.SENT, external_id=message.edit_target)
+
+    async def _send_file(self, chat_id: str, attachment: dict[str, Any]) -> None:
+        """Send a file again by its Telegram id. A file Telegram no longer knows is skipped (the text that
+        announced it was sent); anything else fails the message like a text would."""
+        file_id = str(attachment.get("file_id", ""))
+        try:
+            if attachment.get("kind") == "photo":
+                await self._bot.send_photo(chat_id=int(chat_id), photo=file_id)
+            else:
+                await self._bot.send_document(chat_id=int(chat_id), document=file_id)
+        except TelegramBadRequest as exc:
+            log.warning("file not sent again to %s: %s", chat_id, exc.message[:200])
 
     async def _send_piece(self, chat_id: str, text: str, markup: Markup | None, *, first: bool) -> int:
         """Send one piece. A 429 on a later piece is waited out here, so earlier pieces are not sent twice."""

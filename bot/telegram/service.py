@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.bootstrap import App
+from bot.telegram.links import deep_link
 from bot.telegram.runtime import (
     Poller,
     TelegramChannel,
@@ -51,6 +52,10 @@ class TelegramService:
         if is_sqlite(self.app.settings.database):
             await self.app.delivery.release_orphans()  # SQLite: this is the only process
         await self.channel.setup_commands()
+        me = await self.bot.get_me()
+        if me.username:
+            username = me.username
+            self.app.office.links.register(CHANNEL, lambda payload: deep_link(username, payload))
         await self.leadership.refresh()
         self._spawn(self._keep_leadership())
         self._spawn(self.app.delivery.run(self._stop, is_leader=lambda: self.leadership.is_leader))

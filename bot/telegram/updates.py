@@ -27,6 +27,7 @@ from models.values import GeoPoint
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+STAFF_BUTTON_PREFIX = "s:"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 # Message kinds the bot cannot read, in the order aiogram fills them (animation also sets document).
 _UNSUPPORTED = ("animation", "sticker", "voice", "audio", "video", "video_note", "poll", "dice")
@@ -39,6 +40,7 @@ class PressedButton:
     callback_id: str
     chat_id: int
     message_id: int | None
+    keep_keyboard: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,18 @@ def read_update(raw: dict[str, Any], at: datetime) -> Incoming:
     return Incoming(update.update_id)
 
 
+GROUP_TYPES = frozenset({"group", "supergroup"})
+
+
 def _message(update_id: int, message: Message, payload: Payload, at: datetime) -> Incoming:
-    if message.chat.type != "private" or message.from_user is None:
-        return Incoming(update_id)  # groups are for staff, handled elsewhere
+    """A private message from a citizen or staff member, or a message in a group (staff groups: the bot
+    reads commands there and answers to its own questions)."""
+    if message.from_user is None or message.from_user.is_bot:
+        return Incoming(update_id)
+    group = message.chat.type in GROUP_TYPES
+    if message.chat.type != "private" and not group:
+        return Incoming(update_id)  # channels are not for us
+    replied = message.reply_to_message
     event = ChatEvent(
         channel=CHANNEL,
         chat_id=str(message.chat.id),
@@ -88,6 +99,8 @@ def _message(update_id: int, message: Message, payload: Payload, at: datetime) -
         at=at,
         event_key=event_key(update_id),
         language_code=message.from_user.language_code,
+        group=group,
+        replying=bool(replied is not None and replied.from_user is not None and replied.from_user.is_bot),
     )
     return Incoming(update_id, event=event)
 
@@ -134,10 +147,12 @@ def _callback(update: Update, at: datetime) -> Incoming:
     message = query.message
     chat_id = message.chat.id if message is not None else query.from_user.id
     message_id = message.message_id if message is not None else None
-    button = PressedButton(query.id, chat_id, message_id)
-    if message is not None and message.chat.type != "private":
-        return Incoming(update.update_id, button=button)
+    group = message is not None and message.chat.type in GROUP_TYPES
     seq_text, _, token = (query.data or "").partition(":")
+    # A staff button (a case card) keeps its keyboard: the card is edited as the case moves.
+    button = PressedButton(query.id, chat_id, message_id, keep_keyboard=token.startswith(STAFF_BUTTON_PREFIX))
+    if message is not None and message.chat.type != "private" and not group:
+        return Incoming(update.update_id, button=button)
     payload: Payload = Pick(token, int(seq_text)) if seq_text.isdigit() and token else Unsupported("other")
     event = ChatEvent(
         channel=CHANNEL,
@@ -147,6 +162,7 @@ def _callback(update: Update, at: datetime) -> Incoming:
         at=at,
         event_key=event_key(update.update_id),
         language_code=query.from_user.language_code,
+        group=group,
     )
     return Incoming(update.update_id, event=event, button=button)
 

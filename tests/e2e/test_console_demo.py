@@ -63,3 +63,32 @@ def test_bad_input_never_shows_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
     assert "Vị trí chưa đúng" in result.stdout
     assert "Không đọc được tệp" in result.stdout
+
+
+def test_one_person_plays_citizen_clerk_unit_and_leader_through_a_whole_case(tmp_path: Path) -> None:
+    answer = "Đã sửa xong đoạn đường bị sụt lún, đổ bê tông lại 10 mét, khơi thông rãnh thoát nước hai bên."
+    script = [
+        *FILING,
+        "/as clerk",
+        "2",  # Phân công, on the card in the office group
+        "1",  # the suggested unit: Phòng Kinh tế
+        "/as unit KT",
+        "/viec",
+        "/ketqua PT-26-00001",
+        answer,
+        "1",  # Trình duyệt
+        "/as leader",
+        "1",  # Duyệt và gửi
+        "/as citizen",
+        "/tracuu PT-26-00001",
+    ]
+    result = run_demo(tmp_path, script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    assert "── Gửi Nhóm Văn phòng HĐND và UBND ──\nPT-26-00001 · Phản ánh · Giao thông, hạ tầng" in out
+    assert "Đã phân công hồ sơ PT-26-00001 cho Phòng Kinh tế." in out
+    assert "• PT-26-00001 · Phản ánh · Giao thông, hạ tầng · Đang giải quyết · KT" in out
+    assert "KẾT QUẢ CHỜ DUYỆT — hồ sơ PT-26-00001 (Phòng Kinh tế)" in out
+    assert f"── Gửi Người dân ──\nUBND xã Phú Thịnh trả lời hồ sơ PT-26-00001 của Ông/Bà:\n{answer}" in out
+    assert "Tình trạng: Đã có kết quả" in out.split("> /tracuu PT-26-00001")[1]

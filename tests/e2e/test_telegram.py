@@ -70,18 +70,22 @@ async def test_a_citizen_files_and_tracks_a_petition(tmp_path: Path, webhook: bo
         assert all(call.params.get("parse_mode") is None for call in harness.fake.calls_to("sendMessage"))
 
 
-async def test_commands_are_registered_for_private_chats_in_both_languages(tmp_path: Path) -> None:
+async def test_citizen_commands_show_in_private_chats_and_staff_commands_in_groups_in_both_languages(
+    tmp_path: Path,
+) -> None:
     async with running_bot(sqlite_url(tmp_path)) as harness:
         calls = harness.fake.calls_to("setMyCommands")
-        assert [call.params.get("language_code") for call in calls] == [None, "en"]
-        assert all(call.params["scope"] == {"type": "all_private_chats"} for call in calls)
-        names = (
-            [command["command"] for command in calls[0]["params"]["commands"]]
-            if False
-            else [command["command"] for command in calls[0].params["commands"]]
-        )
+        menus = [(call.params["scope"]["type"], call.params.get("language_code")) for call in calls]
+        assert menus == [
+            ("all_private_chats", None),
+            ("all_private_chats", "en"),
+            ("all_group_chats", None),
+            ("all_group_chats", "en"),
+        ]
+        names = [command["command"] for command in calls[0].params["commands"]]
         assert names[:3] == ["start", "guidon", "tracuu"]
         assert calls[0].params["commands"][1]["description"] == "Gửi phản ánh, kiến nghị, khiếu nại, tố cáo"
+        assert [command["command"] for command in calls[2].params["commands"]][:2] == ["hangdoi", "hoso"]
 
 
 async def test_a_forged_webhook_secret_gets_401_and_nothing_happens(tmp_path: Path) -> None:

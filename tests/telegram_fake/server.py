@@ -66,6 +66,7 @@ class FakeTelegram:
         self.confirmed_offset = 0
         self.webhook_url: str | None = None
         self.blocked: set[str] = set()
+        self.files: dict[str, list[dict[str, Any]]] = {}  # photos and documents sent, by chat
         self._failures: list[Failure] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[str, itertools.count[int]] = {}
@@ -192,6 +193,10 @@ class FakeTelegram:
         try:
             self._scripted_failure(name, params)
             call.result = await getattr(self, f"_{name}")(params)
+            if name == "editMessageText":
+                self._apply_edit(params)
+            if name in ("sendPhoto", "sendDocument"):
+                self.files.setdefault(str(params["chat_id"]), []).append(params)
             if name == "sendMessage":
                 chat = str(params["chat_id"])
                 delivered = {**params, "message_id": call.result["message_id"]}
@@ -205,6 +210,17 @@ class FakeTelegram:
         finally:
             self._notify()
         return web.json_response({"ok": True, "result": call.result})
+
+    def _apply_edit(self, params: dict[str, Any]) -> None:
+        """An edited message reads as edited: its text and keyboard change where it was delivered."""
+        for message in self._by_chat.get(str(params["chat_id"]), []):
+            if message["message_id"] == int(params["message_id"]):
+                message["text"] = params["text"]
+                if "reply_markup" in params:
+                    message["reply_markup"] = params["reply_markup"]
+                else:
+                    message.pop("reply_markup", None)
+                message["edited"] = message.get("edited", 0) + 1
 
     def _scripted_failure(self, method: str, params: dict[str, Any]) -> None:
         chat = str(params.get("chat_id")) if "chat_id" in params else None

@@ -121,3 +121,44 @@ def member_status(chat_id: int, status: str) -> dict[str, Any]:
             else {"status": status, "user": bot},
         }
     }
+
+
+def group_chat(chat_id: int, title: str = "Văn phòng UBND xã") -> dict[str, Any]:
+    return {"id": chat_id, "type": "supergroup", "title": title}
+
+
+def group_text(chat_id: int, user_id: int, value: str, *, reply_to: int | None = None) -> dict[str, Any]:
+    """A member writing in a group; ``reply_to`` answers one of the bot's messages (its id)."""
+    body: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": group_chat(chat_id),
+        "from": user(user_id, "vi", first_name="Cán bộ"),
+        "text": value,
+    }
+    if reply_to is not None:
+        body["reply_to_message"] = {
+            "message_id": reply_to,
+            "date": int(time.time()),
+            "chat": group_chat(chat_id),
+            "from": {"id": 7000000001, "is_bot": True, "first_name": "Nghe Dân"},
+            "text": "…",
+        }
+    return {"message": body}
+
+
+def group_callback(chat_id: int, user_id: int, data: str, message_id: int) -> dict[str, Any]:
+    return {
+        "callback_query": {
+            "id": f"cb-{next(_callback_ids)}",
+            "from": user(user_id, "vi", first_name="Cán bộ"),
+            "chat_instance": f"ci-{chat_id}",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": group_chat(chat_id),
+                "text": "…",
+            },
+        }
+    }

@@ -1,0 +1,125 @@
+"""The office on SQLite and on the PostgreSQL server: the SQL repositories behind triage, results, staff and
+invitations, and two clerks acting on one case at the same moment."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers.conversation.engine import ConversationEngine
+from handlers.events import ChatEvent, Pick
+from models.case import Case, CaseCard, CaseEvent, CaseResult, ResultStatus
+from models.enums import CaseAction, CaseStatus
+from models.outbox import OutboxMessage
+from models.staff import Role, StaffMember, StaffPrompt
+from store.uow import SqlUnitOfWork
+from tests.conftest import Backend
+from tests.fakes import ManualClock
+from tests.office import OFFICE_GROUP, World
+
+ROAD = (
+    "Đường bê tông từ xóm Đồng Bầu ra trường tiểu học bị sụt lún một đoạn dài khoảng 10 mét, nước đọng sâu."
+)
+ANSWER = (
+    "Phòng Kinh tế đã kiểm tra ngày 14/5, đã đổ bê tông lại 10 mét và khơi thông rãnh thoát nước hai bên."
+)
+
+
+async def rows(backend: Backend, model: type) -> list[Any]:
+    async with backend.uow_factory() as uow:
+        assert isinstance(uow, SqlUnitOfWork)
+        loaded = list((await uow.session.scalars(select(model).order_by(model.id))).all())  # type: ignore[attr-defined]
+        uow.session.expunge_all()
+        return loaded
+
+
+async def texts_to(backend: Backend, chat_id: str) -> list[str]:
+    return [str(m.payload["text"]) for m in await rows(backend, OutboxMessage) if m.chat_id == chat_id]
+
+
+async def test_a_case_goes_from_the_group_card_to_the_unit_and_back_to_the_citizen(
+    world: World, backend: Backend
+) -> None:
+    clerk = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
+    officer = await world.staff("9003", "Phạm Văn Kinh", (Role.UNIT, "KT"))
+    await clerk.say("/ketnoi", group=OFFICE_GROUP)
+    code = await world.citizen("5001").file_petition(content=ROAD)
+    [card] = await rows(backend, CaseCard)
+    [case] = await rows(backend, Case)
+    assert (card.case_id, card.chat_id) == (case.id, OFFICE_GROUP)
+    assert case.suggested_unit_id is not None
+    assert "duong be tong" in case.search_text
+    await clerk.press_token(f"s:asg:{case.id}", group=OFFICE_GROUP)
+    await clerk.press_token(f"s:asg:{case.id}:{case.suggested_unit_id}", group=OFFICE_GROUP)
+    assert f"được giao giải quyết hồ sơ {code}" in " ".join(await texts_to(backend, officer.account))
+    assert code in await clerk.say("/hangdoi KT")
+    assert code in await clerk.say("/timkiem duong BE TONG")
+    await officer.say(f"/ketqua {code}")
+    await officer.say(ANSWER)
+    [prompt] = await rows(backend, StaffPrompt)
+    assert prompt.action == "result_files"
+    [result] = await rows(backend, CaseResult)
+    await officer.press_token(f"s:rsub:{case.id}:{result.id}")
+    await clerk.press_token(f"s:apr:{case.id}:{result.id}", group=OFFICE_GROUP)
+    assert (await rows(backend, CaseResult))[0].status is ResultStatus.APPROVED
+    assert (await rows(backend, Case))[0].status is CaseStatus.DA_CO_KET_QUA
+    assert (await texts_to(backend, "5001"))[-1].endswith(ANSWER)
+    edits = [m for m in await rows(backend, OutboxMessage) if m.payload.get("edit_of") == card.outbox_id]
+    assert len(edits) >= 3  # the card followed the case: assigned, result waiting, result approved
+    actions = [e.action for e in await rows(backend, CaseEvent)]
+    assert actions == [
+        CaseAction.SUBMITTED,
+        CaseAction.ACCEPTED,
+        CaseAction.ASSIGNED,
+        CaseAction.RESULT_SUBMITTED,
+        CaseAction.RESULT_APPROVED,
+    ]
+    assert await rows(backend, StaffPrompt) == []
+
+
+async def test_invitations_and_removals_are_stored(world: World, backend: Backend) -> None:
+    admin = await world.staff("9001", "Trần Thị Văn", Role.ADMIN)
+    link = (await admin.say("/moi leader")).splitlines()[-1]
+    newcomer = world.person("9010")
+    await newcomer.say(link)
+    await newcomer.say("Lê Văn Lãnh")
+    members = {m.account_id: m for m in await rows(backend, StaffMember)}
+    assert members["9010"].name == "Lê Văn Lãnh"
+    await admin.press_token(f"s:rmok:{members['9010'].id}")
+    assert not (await rows(backend, StaffMember))[1].active
+    assert await newcomer.say("/hangdoi") == "Tài khoản này không có quyền dùng chức năng này."
+
+
+async def test_two_clerks_pressing_on_one_case_at_once_act_once(
+    engine: ConversationEngine, clock: ManualClock, world: World, backend: Backend
+) -> None:
+    first = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
+    second = await world.staff("9002", "Hà Thị Thu", Role.CLERK)
+    await first.say("/ketnoi", group=OFFICE_GROUP)
+    code = await world.citizen("5001").file_petition(content=ROAD)
+    [case] = await rows(backend, Case)
+
+    def press(account: str, index: int) -> ChatEvent:
+        return ChatEvent(
+            channel="console",
+            chat_id=OFFICE_GROUP,
+            sender_id=account,
+            payload=Pick(f"s:acc:{case.id}"),
+            at=clock.now(),
+            event_key=f"race:{index}",
+            group=True,
+        )
+
+    results = await asyncio.gather(
+        engine.handle(press(first.account, 1)), engine.handle(press(second.account, 2))
+    )
+    texts = sorted(reply.text for result in results for reply in result.replies)
+    assert texts == [
+        f"Hồ sơ {code} đang ở trạng thái «Đã thụ lý» nên không thể làm thao tác này.",
+        f"Đã thụ lý hồ sơ {code} và thông báo cho người gửi.",
+    ]
+    accepted = [e for e in await rows(backend, CaseEvent) if e.action is CaseAction.ACCEPTED]
+    assert len(accepted) == 1
+    assert len([t for t in await texts_to(backend, "5001") if "đã được thụ lý" in t]) == 1
