@@ -19,6 +19,7 @@ from handlers.config import IntakeConfig
 from handlers.conversation.engine import ConversationEngine
 from handlers.delivery import DeliveryConfig, OutboxDelivery, Sender
 from handlers.language import LanguageDetector
+from handlers.office.arrivals import OfficeArrivals
 from handlers.office.services import Office
 from handlers.ports import Clock
 from store.database import create_engine, session_factory
@@ -48,6 +49,7 @@ class App:
     office: Office
     conversation: ConversationEngine
     delivery: OutboxDelivery
+    arrivals: OfficeArrivals
 
     async def aclose(self) -> None:
         await self.engine.dispose()
@@ -92,6 +94,14 @@ async def bootstrap(
     intake = settings.intake.to_config()
     office = Office(classifier=classifier or Classifier.default(), config=settings.office.to_config())
     delivery_config = DeliveryConfig(poll_interval=settings.delivery.poll_seconds)
+    delivery = OutboxDelivery(
+        uow_factory=uow_factory,
+        clock=clock,
+        senders=senders or {},
+        config=delivery_config,
+        monotonic=monotonic,
+        sleep=sleep,
+    )
     return App(
         settings=settings,
         engine=engine,
@@ -109,12 +119,13 @@ async def bootstrap(
             reply_lease=delivery_config.lease,
             office=office,
         ),
-        delivery=OutboxDelivery(
+        delivery=delivery,
+        arrivals=OfficeArrivals(
             uow_factory=uow_factory,
             clock=clock,
-            senders=senders or {},
-            config=delivery_config,
-            monotonic=monotonic,
-            sleep=sleep,
+            catalogue=catalogue,
+            office=office,
+            poll_interval=settings.delivery.poll_seconds,
+            on_mail=delivery.notify,
         ),
     )

@@ -275,6 +275,7 @@ async def run_console(
         else:
             for reply in result.replies:
                 out.write(render(catalogue, reply) + "\n\n")
+        await app.arrivals.drain_once()  # a new case's card, as the worker would post it
         while await app.delivery.drain_once():  # cards and notices to the other chats
             pass
         out.flush()

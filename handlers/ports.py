@@ -35,6 +35,20 @@ class Clock(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CaseDigest:
+    """What comparing a case with recent ones needs (duplicates, hot spots)."""
+
+    id: int
+    code: str
+    received_at: datetime
+    citizen_id: int | None
+    field_slug: str
+    village_id: int | None
+    status: CaseStatus
+    search_text: str
+
+
 class ConcurrentUpdate(Exception):
     """Another worker changed the same rows first; the whole unit of work may be retried."""
 
@@ -110,8 +124,26 @@ class CaseRepository(Protocol):
         """Cases whose folded text contains every word, newest first."""
         ...
 
-    async def received_since(self, commune_id: int, since: datetime) -> Sequence[Case]:
-        """Cases received at or after ``since`` (for duplicates and hot spots)."""
+    async def received_since(
+        self,
+        commune_id: int,
+        since: datetime,
+        *,
+        field_slug: str | None = None,
+        village_id: int | None = None,
+        citizen_id: int | None = None,
+        limit: int = 50,
+    ) -> Sequence[CaseDigest]:
+        """The latest cases received at or after ``since`` (for duplicates and hot spots), newest first:
+        those of ``field_slug`` (and ``village_id``, when given) — or, with ``citizen_id``, also any case of
+        that citizen. Only what comparing needs, read without loading whole cases."""
+        ...
+
+    async def by_ids(self, commune_id: int, ids: Sequence[int]) -> Sequence[Case]: ...
+
+    async def office_pending(self, *, limit: int, case_id: int | None = None) -> Sequence[Case]:
+        """Cases, in any commune, the office has yet to take in (oldest first); or that one case, if it
+        still waits (locked for this transaction where the database can)."""
         ...
 
     async def duplicates_of(self, commune_id: int, case_id: int) -> Sequence[Case]: ...
@@ -174,6 +206,7 @@ class OutboxRepository(Protocol):
 class EventClaim:
     first: bool  # this transaction is the first to handle the event
     chat_busy: bool  # the event's chat still has outbox messages waiting or being sent
+    staff: bool = False  # the sender is an active staff member (of some commune)
 
 
 class StaffRepository(Protocol):
@@ -210,10 +243,13 @@ class StaffRepository(Protocol):
 
 
 class ProcessedEventRepository(Protocol):
-    async def claim(self, event_key: str, at: datetime, *, channel: str, chat_id: str) -> EventClaim:
+    async def claim(
+        self, event_key: str, at: datetime, *, channel: str, chat_id: str, sender_id: str
+    ) -> EventClaim:
         """Record the event as handled by this transaction (``first`` is False if it was handled already; a
         concurrent transaction claiming the same key waits for this one). It also tells whether the chat has
-        messages waiting: both are needed at the start of every turn, so one statement answers both."""
+        messages waiting and whether the sender is staff: all are needed at the start of every turn, so one
+        statement answers them."""
         ...
 
 

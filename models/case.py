@@ -22,6 +22,7 @@ class Case(Base):
         UniqueConstraint("commune_id", "year", "sequence"),
         Index("ix_cases_commune_status", "commune_id", "status"),
         Index("ix_cases_commune_citizen", "commune_id", "citizen_id"),
+        Index("ix_cases_office_pending", "office_pending"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
@@ -62,6 +63,11 @@ class Case(Base):
     decline_reason: Mapped[str | None] = mapped_column(Text, default=None)
     # Content and place without case or diacritics, so /timkiem finds "đường" when a clerk types "duong".
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The office has yet to take the case in (card, suggestions, duplicates, hot spot): done right after the
+    # receipt, in its own transaction, so the citizen's turn stays short.
+    office_pending: Mapped[bool] = mapped_column(default=False)
+    # Earlier cases it may repeat, found at receipt: [[case id, 1 if the same citizen else 0], …].
+    likely_duplicates: Mapped[list[list[int]]] = mapped_column(JSON_TYPE, default_factory=list)
     # The day the case was accepted (thụ lý): resolution deadlines count from it.
     accepted_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
     # Bumped by every update: two clerks acting on the same case at once cannot both win.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import JSON_TYPE, AwareDateTime, Base, JsonDict, str_enum
@@ -24,7 +24,11 @@ class StaffMember(Base):
     """A person working for the commune, reached through one channel account."""
 
     __tablename__ = "staff_members"
-    __table_args__ = (UniqueConstraint("commune_id", "channel", "account_id"),)
+    __table_args__ = (
+        UniqueConstraint("commune_id", "channel", "account_id"),
+        # Every event asks whether its sender is staff: by channel account, across communes.
+        Index("ix_staff_members_channel_account", "channel", "account_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)

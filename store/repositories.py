@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handlers.ports import ConcurrentUpdate, EventClaim
+from handlers.ports import CaseDigest, ConcurrentUpdate, EventClaim
 from models.base import Base
 from models.case import (
     CardPurpose,
@@ -93,29 +93,30 @@ class SqlCommunes:
         return (await self._s.scalars(select(Commune).order_by(Commune.name))).all()
 
     async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Field]:
-        query = select(Field).where(Field.commune_id == commune_id)
-        if include_inactive:
-            return (await self._s.scalars(query.order_by(Field.position, Field.id))).all()
-        query = query.where(Field.active.is_(True)).order_by(Field.position, Field.id)
-        fields: list[Field] = await self._cached(("fields", commune_id), lambda: self._all(query))
-        return fields
+        rows: list[Field] = await self._reference(Field, commune_id, include_inactive)
+        return rows
 
     async def villages(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Village]:
-        query = select(Village).where(Village.commune_id == commune_id)
-        if include_inactive:
-            return (await self._s.scalars(query.order_by(Village.position, Village.id))).all()
-        query = query.where(Village.active.is_(True)).order_by(Village.position, Village.id)
-        villages: list[Village] = await self._cached(("villages", commune_id), lambda: self._all(query))
-        return villages
+        rows: list[Village] = await self._reference(Village, commune_id, include_inactive)
+        return rows
+
+    async def units(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Unit]:
+        rows: list[Unit] = await self._reference(Unit, commune_id, include_inactive)
+        return rows
+
+    async def _reference(self, model: type[Field | Village | Unit], commune_id: int, everything: bool) -> Any:
+        """A commune's fields, villages or units in their order. The active ones come from the reference
+        cache (they change only when the commune is imported again); with ``everything``, from the session."""
+        query = select(model).where(model.commune_id == commune_id)
+        if not everything:
+            query = query.where(model.active.is_(True))
+        query = query.order_by(model.position, model.id)
+        if everything:  # live rows: the commune import updates them
+            return await self._all(query)
+        return await self._cached((model.__tablename__, commune_id), lambda: self._all(query))
 
     async def _all(self, query: Any) -> list[Any]:
         return list((await self._s.scalars(query)).all())
-
-    async def units(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Unit]:
-        query = select(Unit).where(Unit.commune_id == commune_id)
-        if not include_inactive:
-            query = query.where(Unit.active.is_(True))
-        return (await self._s.scalars(query.order_by(Unit.position, Unit.id))).all()
 
     async def add(self, item: Commune | Field | Village | Unit | RoutingRule) -> None:
         self._s.add(item)
@@ -311,9 +312,52 @@ class SqlCases:
             await self._s.scalars(query.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit))
         ).all()
 
-    async def received_since(self, commune_id: int, since: datetime) -> Sequence[Case]:
-        query = select(Case).where(Case.commune_id == commune_id, Case.received_at >= since)
-        return (await self._s.scalars(query.order_by(Case.received_at, Case.id))).all()
+    async def received_since(
+        self,
+        commune_id: int,
+        since: datetime,
+        *,
+        field_slug: str | None = None,
+        village_id: int | None = None,
+        citizen_id: int | None = None,
+        limit: int = 50,
+    ) -> Sequence[CaseDigest]:
+        columns = (
+            Case.id,
+            Case.code,
+            Case.received_at,
+            Case.citizen_id,
+            Case.field_slug,
+            Case.village_id,
+            Case.status,
+            Case.search_text,
+        )
+        query = select(*columns).where(Case.commune_id == commune_id, Case.received_at >= since)
+        matter = []
+        if field_slug is not None:
+            matter.append(Case.field_slug == field_slug)
+        if village_id is not None:
+            matter.append(Case.village_id == village_id)
+        if matter and citizen_id is not None:
+            query = query.where(or_(and_(*matter), Case.citizen_id == citizen_id))
+        elif matter:
+            query = query.where(*matter)
+        elif citizen_id is not None:
+            query = query.where(Case.citizen_id == citizen_id)
+        query = query.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)
+        return [CaseDigest(*row) for row in (await self._s.execute(query)).all()]
+
+    async def office_pending(self, *, limit: int, case_id: int | None = None) -> Sequence[Case]:
+        query = select(Case).where(Case.office_pending.is_(True)).order_by(Case.id).limit(limit)
+        if case_id is not None:
+            query = query.where(Case.id == case_id).with_for_update(skip_locked=True)
+        return (await self._s.scalars(query)).all()
+
+    async def by_ids(self, commune_id: int, ids: Sequence[int]) -> Sequence[Case]:
+        if not ids:
+            return []
+        query = select(Case).where(Case.commune_id == commune_id, Case.id.in_(list(ids)))
+        return (await self._s.scalars(query.order_by(Case.id))).all()
 
     async def duplicates_of(self, commune_id: int, case_id: int) -> Sequence[Case]:
         query = select(Case).where(Case.commune_id == commune_id, Case.duplicate_of_id == case_id)
@@ -420,11 +464,21 @@ _UNSENT_IN_CHAT = (
     .limit(1)
 )
 _PROCESSED = Table(ProcessedEvent.__tablename__, Base.metadata)
+_STAFF_TABLE = Table(StaffMember.__tablename__, Base.metadata)
+_SENDER_IS_STAFF = (
+    select(_STAFF_TABLE.c.id)
+    .where(
+        _STAFF_TABLE.c.channel == bindparam("channel"),
+        _STAFF_TABLE.c.account_id == bindparam("sender"),
+        _STAFF_TABLE.c.active.is_(True),
+    )
+    .limit(1)
+)
 _CLAIM_EVENT = {
     name: dialect_insert(_PROCESSED)
     .values(event_key=bindparam("key"), processed_at=bindparam("at"))
     .on_conflict_do_nothing(index_elements=[_PROCESSED.c.event_key])
-    .returning(_PROCESSED.c.event_key, _UNSENT_IN_CHAT.scalar_subquery())
+    .returning(_PROCESSED.c.event_key, _UNSENT_IN_CHAT.scalar_subquery(), _SENDER_IS_STAFF.scalar_subquery())
     for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
 _OUTBOX_BY_IDS = (
@@ -638,8 +692,12 @@ class SqlProcessedEvents:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def claim(self, event_key: str, at: datetime, *, channel: str, chat_id: str) -> EventClaim:
+    async def claim(
+        self, event_key: str, at: datetime, *, channel: str, chat_id: str, sender_id: str
+    ) -> EventClaim:
         statement = _CLAIM_EVENT[self._s.get_bind().dialect.name]
-        params = {"key": event_key, "at": at, "channel": channel, "chat": chat_id}
+        params = {"key": event_key, "at": at, "channel": channel, "chat": chat_id, "sender": sender_id}
         row = (await self._s.execute(statement, params)).first()
-        return EventClaim(first=row is not None, chat_busy=row is not None and row[1] is not None)
+        if row is None:
+            return EventClaim(first=False, chat_busy=False)
+        return EventClaim(first=True, chat_busy=row[1] is not None, staff=row[2] is not None)

@@ -15,6 +15,7 @@ from handlers.communes import CommuneSpec, import_commune
 from handlers.config import IntakeConfig
 from handlers.conversation.engine import ConversationEngine
 from handlers.language import LanguageDetector
+from handlers.office.arrivals import OfficeArrivals
 from handlers.office.services import Office
 from handlers.ports import UnitOfWorkFactory
 from models.commune import Commune
@@ -134,6 +135,16 @@ def chat(new_chat: Callable[..., Chat]) -> Chat:
 
 
 @pytest.fixture
-def world(engine: ConversationEngine, clock: ManualClock, backend: Backend, commune: Commune) -> World:
+def world(
+    engine: ConversationEngine,
+    clock: ManualClock,
+    backend: Backend,
+    commune: Commune,
+    catalogue: Catalogue,
+    office: Office,
+) -> World:
     """Citizens, staff and staff groups talking to one engine (see ``tests.office``)."""
-    return World(engine, clock, backend.uow_factory, commune)
+    arrivals = OfficeArrivals(
+        uow_factory=backend.uow_factory, clock=clock, catalogue=catalogue, office=office
+    )
+    return World(engine, clock, backend.uow_factory, commune, arrivals)

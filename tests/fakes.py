@@ -11,7 +11,7 @@ from typing import Any, Self, TypeVar
 from sqlalchemy import inspect
 
 from handlers.delivery import Outcome, Outgoing, SendResult
-from handlers.ports import EventClaim
+from handlers.ports import CaseDigest, EventClaim
 from handlers.ratelimit import RateLimits
 from handlers.replies import Reply
 from models.base import LOCAL_TZ
@@ -257,9 +257,39 @@ class FakeCases(_Repo):
         cases = [c for c in self._mine(Case, commune_id) if all(w in c.search_text for w in words)]
         return sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)[:limit]
 
-    async def received_since(self, commune_id: int, since: datetime) -> Sequence[Case]:
-        cases = [c for c in self._mine(Case, commune_id) if c.received_at >= since]
-        return sorted(cases, key=lambda c: (c.received_at, c.id))
+    async def received_since(
+        self,
+        commune_id: int,
+        since: datetime,
+        *,
+        field_slug: str | None = None,
+        village_id: int | None = None,
+        citizen_id: int | None = None,
+        limit: int = 50,
+    ) -> Sequence[CaseDigest]:
+        def wanted(case: Case) -> bool:
+            matter = field_slug is not None or village_id is not None
+            same_matter = (
+                matter and field_slug in (None, case.field_slug) and village_id in (None, case.village_id)
+            )
+            same_citizen = citizen_id is not None and case.citizen_id == citizen_id
+            return same_matter or same_citizen or (not matter and citizen_id is None)
+
+        cases = [c for c in self._mine(Case, commune_id) if c.received_at >= since and wanted(c)]
+        latest = sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)[:limit]
+        return [
+            CaseDigest(
+                c.id, c.code, c.received_at, c.citizen_id, c.field_slug, c.village_id, c.status, c.search_text
+            )
+            for c in latest
+        ]
+
+    async def office_pending(self, *, limit: int, case_id: int | None = None) -> Sequence[Case]:
+        waiting = [c for c in self.store.all(Case) if c.office_pending and case_id in (None, c.id)]
+        return sorted(waiting, key=lambda c: c.id)[:limit]
+
+    async def by_ids(self, commune_id: int, ids: Sequence[int]) -> Sequence[Case]:
+        return sorted((c for c in self._mine(Case, commune_id) if c.id in ids), key=lambda c: c.id)
 
     async def duplicates_of(self, commune_id: int, case_id: int) -> Sequence[Case]:
         return [c for c in self._mine(Case, commune_id) if c.duplicate_of_id == case_id]
@@ -458,13 +488,16 @@ class FakeStaff(_Repo):
 
 
 class FakeProcessedEvents(_Repo):
-    async def claim(self, event_key: str, at: datetime, *, channel: str, chat_id: str) -> EventClaim:
+    async def claim(
+        self, event_key: str, at: datetime, *, channel: str, chat_id: str, sender_id: str
+    ) -> EventClaim:
         table = self.store.rows.setdefault(ProcessedEvent, {})
         if event_key in table:
             return EventClaim(first=False, chat_busy=False)
         table[event_key] = ProcessedEvent(event_key=event_key, processed_at=at)
         busy = await FakeOutbox(self.store).has_unsent(channel, chat_id)
-        return EventClaim(first=True, chat_busy=busy)
+        staff = bool(await FakeStaff(self.store).memberships(channel, sender_id))
+        return EventClaim(first=True, chat_busy=busy, staff=staff)
 
 
 class CommitFailed(Exception):

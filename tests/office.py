@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from handlers.conversation.engine import ConversationEngine
 from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
 from handlers.office.admin import grant
+from handlers.office.arrivals import OfficeArrivals
 from handlers.ports import UnitOfWorkFactory
 from handlers.replies import Reply
 from handlers.text import fold
@@ -46,6 +47,7 @@ class Member:
             replying=replying,
         )
         result = await self.world.engine.handle(event)
+        await self.world.settle()
         self.last = list(result.replies)
         return self.last
 
@@ -82,11 +84,30 @@ class Member:
 
 
 @dataclass
+class CitizenChat(Chat):
+    """A citizen's chat in a world: after each message, the office takes in what was filed (as its worker
+    does a moment later in production)."""
+
+    world: World | None = None
+
+    async def _send(self, payload: Payload, shown: str, *, event_key: str | None = None) -> list[Reply]:
+        replies = await super()._send(payload, shown, event_key=event_key)
+        if self.world is not None:
+            await self.world.settle()
+        return replies
+
+
+@dataclass
 class World:
     engine: ConversationEngine
     clock: ManualClock
     uow_factory: UnitOfWorkFactory
     commune: Commune
+    arrivals: OfficeArrivals
+
+    async def settle(self) -> None:
+        """Let the office take in new cases, as its worker does right after a receipt."""
+        await self.arrivals.drain_once()
 
     async def staff(self, account: str, name: str, *roles: Role | tuple[Role, str]) -> Member:
         """A staff member made directly (as ``nghedan staff add`` does); unit roles as (Role.UNIT, "KT")."""
@@ -111,8 +132,8 @@ class World:
     def person(self, account: str) -> Member:
         return Member(self, account)
 
-    def citizen(self, chat_id: str) -> Chat:
-        return Chat(self.engine, self.clock, chat_id=chat_id)
+    def citizen(self, chat_id: str) -> CitizenChat:
+        return CitizenChat(self.engine, self.clock, chat_id=chat_id, world=self)
 
     # -- what chats received ------------------------------------------------------------------------
     def _rows(self) -> list[OutboxMessage]:

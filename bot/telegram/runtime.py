@@ -179,6 +179,8 @@ class TelegramChannel:
         self._failures.pop(update_id, None)
         if result.mailed:  # cards and notices for other chats: the worker sends them now
             self.app.delivery.notify()
+        if result.arrived:  # a new case: the office takes it in now
+            self.app.arrivals.notify()
         self._spawn(self._after_turn(button, event.chat_id, result, answered=answer is not None))
         return Handled(True, answer)
 

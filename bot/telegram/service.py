@@ -59,6 +59,7 @@ class TelegramService:
         await self.leadership.refresh()
         self._spawn(self._keep_leadership())
         self._spawn(self.app.delivery.run(self._stop, is_leader=lambda: self.leadership.is_leader))
+        self._spawn(self.app.arrivals.run(self._stop, is_leader=lambda: self.leadership.is_leader))
         if self.webhook:
             application = webhook_app(self.channel, self.settings)
         else:

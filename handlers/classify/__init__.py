@@ -20,7 +20,7 @@ from handlers.text import fold_words
 from models.enums import CaseKind
 
 # Syllables too common to say anything about a petition's kind or field.
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     "toi la cua va o co khong da dang duoc cho nay do thi ma cac nhung mot hai ba bi rat nhieu roi se "
     "vi de voi tu den trong ngoai len xuong ra vao lai cung con nua thuc hien xin kinh gui ong anh chi em "
     "chung cai nao gi".split()
@@ -29,7 +29,7 @@ _STOP = frozenset(
 
 def features(text: str) -> list[str]:
     words = [word for word in fold_words(text).split() if len(word) > 1 and not word.isdigit()]
-    kept = [word for word in words if word not in _STOP]
+    kept = [word for word in words if word not in STOP_WORDS]
     return kept + [f"{a}_{b}" for a, b in pairwise(words)]
 
 

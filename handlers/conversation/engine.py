@@ -78,6 +78,7 @@ class TurnResult:
     duplicate: bool = False  # the event was handled before (a redelivery): nothing was done
     claimed: bool = False  # the replies are already leased to this process: send them, then record
     mailed: bool = False  # the turn also wrote to other chats (cards, notices): wake the delivery worker
+    arrived: bool = False  # a case was filed: wake the office's arrivals worker
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class _Outcome:
     citizen_id: int | None
     case_id: int | None
     mailed: bool
+    arrived: bool = False
 
 
 class ConversationEngine:
@@ -123,13 +125,17 @@ class ConversationEngine:
             try:
                 async with self._uow_factory() as uow:
                     claim = await uow.processed.claim(
-                        event.event_key, self._clock.now(), channel=event.channel, chat_id=event.chat_id
+                        event.event_key,
+                        self._clock.now(),
+                        channel=event.channel,
+                        chat_id=event.chat_id,
+                        sender_id=event.sender_id,
                     )
                     if not claim.first:
                         return TurnResult((), (), committed=True, duplicate=True)
                     opened: list[Turn] = []
                     try:
-                        outcome = await self._turn(uow, event, opened)
+                        outcome = await self._turn(uow, event, opened, staff=claim.staff)
                         ids, claimed = await self._enqueue(uow, event, outcome, chat_busy=claim.chat_busy)
                         await uow.commit()
                     except BaseException:
@@ -137,7 +143,12 @@ class ConversationEngine:
                             failed = _FailedTurn.of(opened[0])
                         raise
                     return TurnResult(
-                        tuple(outcome.replies), ids, committed=True, claimed=claimed, mailed=outcome.mailed
+                        tuple(outcome.replies),
+                        ids,
+                        committed=True,
+                        claimed=claimed,
+                        mailed=outcome.mailed,
+                        arrived=outcome.arrived,
                     )
             except ConcurrentUpdate:
                 log.info("concurrent update, retrying event %s", event.event_key)
@@ -150,18 +161,19 @@ class ConversationEngine:
         log.error("event %s gave up after %d concurrent updates", event.event_key, self._max_attempts)
         return self._apology(failed)
 
-    async def _turn(self, uow: UnitOfWork, event: ChatEvent, opened: list[Turn]) -> _Outcome:
+    async def _turn(self, uow: UnitOfWork, event: ChatEvent, opened: list[Turn], *, staff: bool) -> _Outcome:
         """Run the event as office business if it is; otherwise as a turn of the citizen conversation
         (appended to ``opened`` as soon as it exists, for the apology if anything fails)."""
-        staff = await self._router.take(uow, event, self._clock.now()) if self._router else None
-        if staff is not None:
+        office = await self._router.take(uow, event, self._clock.now(), staff=staff) if self._router else None
+        if office is not None:
             return _Outcome(
-                coalesce(staff.replies),
-                staff.now,
-                staff.commune.id if staff.commune else None,
+                coalesce(office.replies),
+                office.now,
+                office.commune.id if office.commune else None,
                 None,
-                staff.case_id,
-                staff.mail.count > 0,
+                office.case_id,
+                office.mail.count > 0,
+                office.arrived,
             )
         turn = await self._open(uow, event)
         opened.append(turn)
@@ -176,6 +188,7 @@ class ConversationEngine:
             turn.citizen_id,
             turn.case_id,
             turn.mail.count > 0,
+            turn.submitting,
         )
 
     def _apology(self, failed: _FailedTurn | None) -> TurnResult:

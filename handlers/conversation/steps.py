@@ -25,7 +25,6 @@ from handlers.conversation.turn import Turn
 from handlers.conversation.views import case_status_text, my_cases_text
 from handlers.events import SharedContact, SharedFile, SharedLocation, Text
 from handlers.labels import KIND_LABELS
-from handlers.office.intake import case_received
 from handlers.replies import Choice, InputRequest
 from handlers.submission import SubmitPetition, submit_petition
 from handlers.text import fold_words, match_choice, split_at_boundary
@@ -689,9 +688,7 @@ async def submit(turn: Turn) -> None:
         now=turn.now,
     )
     turn.case_id = case.id
-    desk = turn.desk()
-    if desk is not None:
-        await case_received(desk, case)  # the card to the office, suggestions, hot spot
+    case.office_pending = turn.office is not None  # the office takes it in right after this turn
     if not draft.anonymous:
         citizen.full_name, citizen.phone, citizen.address = draft.name, draft.phone, draft.address
     turn.say(Msg.RECEIPT_TEXT, kind=turn.kind_noun(kind), code=case.code, time=turn.when(case.received_at))

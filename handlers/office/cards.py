@@ -9,16 +9,17 @@ with the denouncer's name, phone and address taken out (Luật Tố cáo 2018 Đ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from handlers.catalogue.keys import Msg
 from handlers.formatting import local
 from handlers.office.desk import Desk
 from handlers.office.due import case_due
 from handlers.office.redact import visible_content
-from handlers.office.similar import hot_spot_of, possible_duplicates, window_days
+from handlers.office.similar import flagged_duplicates, hot_spot_of, window_days
 from handlers.replies import Choice, Reply
 from handlers.text import shorten
-from models.case import CardPurpose, Case, CaseCard, CaseResult, ResultStatus
+from models.case import CardPurpose, Case, CaseCard, CaseResult, HotSpot, ResultStatus
 from models.enums import CaseStatus
 from models.staff import Role
 
@@ -54,8 +55,18 @@ def triage_choices(desk: Desk, case: Case) -> list[Choice]:
     return [Choice(token(action, case.id), desk.t(ACTION_LABELS[action])) for action in actions]
 
 
-async def triage_card_text(desk: Desk, case: Case) -> str:
-    """The card as the office group sees it: everything needed to triage, nothing that identifies."""
+@dataclass(frozen=True)
+class Arrival:
+    """What the office learnt about a case as it arrived: its card needs nothing else looked up."""
+
+    attachments: int
+    duplicates: tuple[tuple[str, bool], ...]  # codes, and whether the same citizen
+    hot_spot: HotSpot | None
+
+
+async def triage_card_text(desk: Desk, case: Case, arrival: Arrival | None = None) -> str:
+    """The card as the office group sees it: everything needed to triage, nothing that identifies. For a case
+    that just arrived, ``arrival`` holds what would otherwise be looked up."""
     lines = [
         desk.t(
             Msg.CARD_HEADER,
@@ -73,14 +84,17 @@ async def triage_card_text(desk: Desk, case: Case) -> str:
         lines.append(desk.t(Msg.CARD_LOCATION, location=shorten(case.location_text, 120)))
     content = shorten(visible_content(case, identity=False), CARD_CONTENT_LIMIT)
     lines.append(desk.t(Msg.CARD_CONTENT, content=content))
-    attachments = [
-        a for a in await desk.uow.cases.attachments(case.commune_id, case.id) if a.result_id is None
-    ]
+    if arrival is not None:
+        attachments = arrival.attachments
+    else:
+        files = await desk.uow.cases.attachments(case.commune_id, case.id)
+        attachments = len([a for a in files if a.result_id is None])
     if attachments:
-        lines.append(desk.t(Msg.CARD_ATTACHMENTS, count=len(attachments)))
+        lines.append(desk.t(Msg.CARD_ATTACHMENTS, count=attachments))
     lines.append(sender_line(desk, case))
-    lines += await _triage_hints(desk, case)
-    lines += await _whereabouts(desk, case)
+    lines += await _triage_hints(desk, case, arrival)
+    if arrival is None:  # a case that just arrived has gone nowhere yet
+        lines += await _whereabouts(desk, case)
     return "\n".join(lines)
 
 
@@ -92,7 +106,7 @@ def sender_line(desk: Desk, case: Case) -> str:
     return desk.t(Msg.CARD_IDENTIFIED, code=case.code)
 
 
-async def _triage_hints(desk: Desk, case: Case) -> list[str]:
+async def _triage_hints(desk: Desk, case: Case, arrival: Arrival | None) -> list[str]:
     """What helps the clerk decide: suggestions, duplicates, hot spot, the deadline."""
     lines: list[str] = []
     if case.status.is_open and case.unit_id is None and case.suggested_unit_id is not None:
@@ -106,14 +120,14 @@ async def _triage_hints(desk: Desk, case: Case) -> list[str]:
             )
         )
     if case.status is S.MOI_TIEP_NHAN:
-        candidates = await possible_duplicates(desk, case)
+        candidates = arrival.duplicates if arrival is not None else await flagged_duplicates(desk, case)
         if candidates:
             described = [
-                desk.t(Msg.CARD_SAME_CITIZEN if c.same_citizen else Msg.CARD_SIMILAR, code=c.case.code)
-                for c in candidates
+                desk.t(Msg.CARD_SAME_CITIZEN if same else Msg.CARD_SIMILAR, code=code)
+                for code, same in candidates
             ]
             lines.append(desk.t(Msg.CARD_DUPLICATES, codes=", ".join(described)))
-    spot = await hot_spot_of(desk, case)
+    spot = arrival.hot_spot if arrival is not None else await hot_spot_of(desk, case)
     if spot is not None:
         lines.append(
             desk.t(
@@ -192,11 +206,13 @@ async def leader_chats(desk: Desk) -> list[tuple[str, str]]:
     return [(member.channel, member.chat_id) for member in leaders]
 
 
-async def post_triage_card(desk: Desk, case: Case) -> int:
+async def post_triage_card(desk: Desk, case: Case, arrival: Arrival) -> int:
     """Post the new case's card to the office; returns how many chats it went to."""
-    text = await triage_card_text(desk, case)
-    choices = tuple(triage_choices(desk, case))
     chats = await office_chats(desk)
+    if not chats:
+        return 0  # nobody to post it to yet: /hangdoi lists it, /ketnoi tells how many wait
+    text = await triage_card_text(desk, case, arrival)
+    choices = tuple(triage_choices(desk, case))
     for channel, chat_id in chats:
         message = await desk.mail.send(
             channel,

@@ -42,6 +42,7 @@ class Desk:
         self._fields: Sequence[Field] | None = None
         self._units: Sequence[Unit] | None = None
         self._villages: Sequence[Village] | None = None
+        self._all_loaded = False  # retired fields, units and villages loaded too
 
     # -- words -------------------------------------------------------------------------------------------
     def t(self, key: Msg, **params: object) -> str:
@@ -84,12 +85,12 @@ class Desk:
     # -- reference data ----------------------------------------------------------------------------------
     async def fields(self) -> Sequence[Field]:
         if self._fields is None:
-            self._fields = await self.uow.communes.fields(self.commune.id, include_inactive=True)
+            self._fields = await self.uow.communes.fields(self.commune.id)
         return self._fields
 
     async def units(self) -> Sequence[Unit]:
         if self._units is None:
-            self._units = await self.uow.communes.units(self.commune.id, include_inactive=True)
+            self._units = await self.uow.communes.units(self.commune.id)
         return self._units
 
     async def active_units(self) -> list[Unit]:
@@ -97,17 +98,29 @@ class Desk:
 
     async def villages(self) -> Sequence[Village]:
         if self._villages is None:
-            self._villages = await self.uow.communes.villages(self.commune.id, include_inactive=True)
+            self._villages = await self.uow.communes.villages(self.commune.id)
         return self._villages
 
+    async def _retired(self) -> None:
+        """A case may name a field, unit or village the commune has since retired: load those too."""
+        self._fields = await self.uow.communes.fields(self.commune.id, include_inactive=True)
+        self._units = await self.uow.communes.units(self.commune.id, include_inactive=True)
+        self._villages = await self.uow.communes.villages(self.commune.id, include_inactive=True)
+        self._all_loaded = True
+
     async def field_label(self, slug: str, language: str = STAFF_LANGUAGE) -> str:
-        for item in await self.fields():
-            if item.slug == slug:
-                return item.label_for(language)
-        return slug
+        found = next((item for item in await self.fields() if item.slug == slug), None)
+        if found is None and not self._all_loaded:
+            await self._retired()
+            found = next((item for item in await self.fields() if item.slug == slug), None)
+        return found.label_for(language) if found is not None else slug
 
     async def unit(self, unit_id: int | None) -> Unit | None:
-        return next((unit for unit in await self.units() if unit.id == unit_id), None)
+        found = next((unit for unit in await self.units() if unit.id == unit_id), None)
+        if found is None and unit_id is not None and not self._all_loaded:
+            await self._retired()
+            found = next((unit for unit in await self.units() if unit.id == unit_id), None)
+        return found
 
     async def unit_name(self, unit_id: int | None) -> str:
         unit = await self.unit(unit_id)
@@ -122,4 +135,10 @@ class Desk:
         return next((unit for unit in await self.active_units() if unit.code.upper() == wanted), None)
 
     async def village_name(self, village_id: int | None) -> str | None:
-        return next((v.name for v in await self.villages() if v.id == village_id), None)
+        if village_id is None:
+            return None
+        found = next((v.name for v in await self.villages() if v.id == village_id), None)
+        if found is None and not self._all_loaded:
+            await self._retired()
+            found = next((v.name for v in await self.villages() if v.id == village_id), None)
+        return found

@@ -14,7 +14,6 @@ from handlers.events import Payload, Pick, Text
 from handlers.formatting import local
 from handlers.labels import KIND_LABELS
 from handlers.office.desk import ENTERED_SOURCES
-from handlers.office.intake import case_received
 from handlers.office.turn import StaffTurn
 from handlers.replies import Choice
 from handlers.submission import OFFICE_CHANNEL, SubmitPetition, submit_petition
@@ -322,7 +321,8 @@ async def _save(turn: StaffTurn, draft: Draft, payload: Payload) -> str | None:
         now=turn.now,
     )
     turn.case_id = case.id
-    await case_received(turn.desk, case)
+    case.office_pending = True  # its card follows, as for a petition filed by chat
+    turn.arrived = True
     await turn.clear_prompt()
     turn.say(Msg.ENTER_SAVED, code=case.code)
     return "done"

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from handlers.catalogue.keys import Msg
 from handlers.classify.routing import suggest_unit
-from handlers.office.cards import leader_chats, office_chats, post_triage_card, refresh_cards
+from handlers.office.cards import Arrival, leader_chats, office_chats, post_triage_card, refresh_cards
 from handlers.office.desk import Desk
 from handlers.office.notices import notify_chats
-from handlers.office.similar import detect_hot_spot, window_days
+from handlers.office.similar import detect_hot_spot, find_duplicates, window_days
 from handlers.text import fold_words
 from models.case import Case
 
@@ -24,7 +24,7 @@ async def searchable_text(desk: Desk, case: Case) -> str:
     )
 
 
-async def case_received(desk: Desk, case: Case) -> None:
+async def case_received(desk: Desk, case: Case, *, attachments: int = 0) -> None:
     case.search_text = await searchable_text(desk, case)
     prediction = desk.office.classifier.predict(case.content)
     if prediction.kind is not case.kind and prediction.kind_confidence >= KIND_SUGGESTION_CONFIDENCE:
@@ -32,16 +32,15 @@ async def case_received(desk: Desk, case: Case) -> None:
     field = prediction.field if case.field_slug == UNSURE_FIELD else case.field_slug
     rules = await desk.uow.communes.routing_rules(case.commune_id)
     case.suggested_unit_id = suggest_unit(rules, field, case.content)
-    spot = await detect_hot_spot(desk, case)
-    await post_triage_card(desk, case)
-    if spot is None:
+    found = await find_duplicates(desk, case)
+    case.likely_duplicates = [[candidate.case_id, int(candidate.same_citizen)] for candidate in found]
+    spot, new_spot = await detect_hot_spot(desk, case)
+    arrival = Arrival(attachments, tuple((c.code, c.same_citizen) for c in found), spot)
+    await post_triage_card(desk, case, arrival)
+    if spot is None or not new_spot:
         return
     others = [
-        other
-        for other in await desk.uow.cases.received_since(
-            case.commune_id, case.received_at - desk.office.config.hot_spot_window
-        )
-        if other.id in spot.case_ids and other.id != case.id
+        other for other in await desk.uow.cases.by_ids(case.commune_id, spot.case_ids) if other.id != case.id
     ]
     await refresh_cards(desk, others)
     text = desk.t(

@@ -219,12 +219,22 @@ class OfficeRouter:
         self.catalogue = catalogue
         self.office = office
 
-    async def take(self, uow: UnitOfWork, event: ChatEvent, now: datetime) -> StaffTurn | None:
-        """Handle the event if it is office business; None leaves it to the citizen conversation."""
+    async def take(
+        self, uow: UnitOfWork, event: ChatEvent, now: datetime, *, staff: bool
+    ) -> StaffTurn | None:
+        """Handle the event if it is office business; None leaves it to the citizen conversation. ``staff``
+        says whether the sender is a staff member at all (learnt with the event's claim), so a citizen's
+        turn costs no lookup here."""
         payload = event.payload
         parsed = parse_staff_command(payload.text, include_shared=True) if isinstance(payload, Text) else None
         pick = payload if isinstance(payload, Pick) and payload.token.startswith("s:") else None
         invite_token = _invite_token(payload)
+        if not staff and not event.group and invite_token is None:
+            staff_business = pick is not None or (
+                parsed is not None and parsed.command not in (C.HELP, C.CANCEL)
+            )
+            if not staff_business:
+                return None
         group = await uow.staff.group(event.channel, event.chat_id) if event.group else None
         if group is not None and not group.active:
             group = None

@@ -64,6 +64,7 @@ class StaffTurn:
         self.replies: list[Reply] = []
         self.mail = Mailbox(uow, event_key=event.event_key, now=now)
         self.case_id: int | None = None
+        self.arrived = False  # a case was entered: the office takes it in right after this event
         self._touched: dict[int, Case] = {}
         self._desk: Desk | None = None
 

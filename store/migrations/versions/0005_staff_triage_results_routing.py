@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql  # noqa: F401
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -43,6 +43,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("staff_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_staff_members_commune_id"), ["commune_id"], unique=False)
+        batch_op.create_index("ix_staff_members_channel_account", ["channel", "account_id"], unique=False)
 
     op.create_table(
         "hot_spots",
@@ -266,9 +267,21 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("forwarded_to", sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column("decline_reason", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
+        batch_op.add_column(
+            sa.Column("office_pending", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(
+            sa.Column(
+                "likely_duplicates",
+                sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+                nullable=False,
+                server_default=sa.text("'[]'"),
+            )
+        )
         batch_op.add_column(sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
         batch_op.create_index(batch_op.f("ix_cases_unit_id"), ["unit_id"], unique=False)
+        batch_op.create_index("ix_cases_office_pending", ["office_pending"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_cases_duplicate_of_id_cases"), "cases", ["duplicate_of_id"], ["id"]
         )
@@ -307,9 +320,12 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_cases_suggested_unit_id_units"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_cases_unit_id_units"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_cases_duplicate_of_id_cases"), type_="foreignkey")
+        batch_op.drop_index("ix_cases_office_pending")
         batch_op.drop_index(batch_op.f("ix_cases_unit_id"))
         batch_op.drop_column("version")
         batch_op.drop_column("accepted_at")
+        batch_op.drop_column("likely_duplicates")
+        batch_op.drop_column("office_pending")
         batch_op.drop_column("search_text")
         batch_op.drop_column("decline_reason")
         batch_op.drop_column("forwarded_to")
@@ -355,6 +371,7 @@ def downgrade() -> None:
 
     op.drop_table("hot_spots")
     with op.batch_alter_table("staff_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_staff_members_channel_account")
         batch_op.drop_index(batch_op.f("ix_staff_members_commune_id"))
 
     op.drop_table("staff_members")

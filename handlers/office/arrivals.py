@@ -1,0 +1,113 @@
+"""Taking new cases into the office, right after the citizen's receipt and in their own transaction.
+
+Filing a petition marks the case ``office_pending`` in the citizen's turn; this worker then does the office's
+part (``intake.case_received``: suggestions, duplicates, hot spot, the card) a moment later. The citizen's
+receipt never waits for it, and since the mark is in the database, a restart or a crash in between loses
+nothing: the next pass picks the case up. With several workers only the leader runs it, like the delivery
+of queued messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from handlers.catalogue import Catalogue
+from handlers.mail import Mailbox
+from handlers.office.desk import Desk
+from handlers.office.intake import case_received
+from handlers.office.services import Office
+from handlers.ports import Clock, ConcurrentUpdate, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = timedelta(minutes=1)
+
+
+class OfficeArrivals:
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        catalogue: Catalogue,
+        office: Office,
+        batch: int = 20,
+        poll_interval: float = 1.0,
+        on_mail: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._catalogue = catalogue
+        self._office = office
+        self._batch = batch
+        self._poll_interval = poll_interval
+        self._on_mail = on_mail
+        self._wake = asyncio.Event()
+        self._failed: dict[int, datetime] = {}  # case id → when to try again
+
+    def notify(self) -> None:
+        """A case was just filed: take it in now rather than at the next poll."""
+        self._wake.set()
+
+    async def drain_once(self) -> int:
+        """Take in the waiting cases, each in its own transaction; returns how many were taken in. A case
+        that fails is logged and tried again a minute later, without holding up the others."""
+        taken = 0
+        while True:
+            async with self._uow_factory() as uow:
+                waiting = [
+                    case.id for case in await uow.cases.office_pending(limit=self._batch + len(self._failed))
+                ]
+            now = self._clock.now()
+            due = [case_id for case_id in waiting if self._failed.get(case_id, now) <= now][: self._batch]
+            for case_id in due:
+                try:
+                    taken += await self._take(case_id)
+                    self._failed.pop(case_id, None)
+                except ConcurrentUpdate:
+                    continue  # another worker changed it first: next pass
+                except Exception:
+                    log.exception("taking case %d into the office failed; trying again later", case_id)
+                    self._failed[case_id] = now + RETRY_AFTER
+            if taken:
+                self._on_mail()
+            if len(due) < self._batch:
+                return taken
+
+    async def _take(self, case_id: int) -> int:
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            case = next(iter(await uow.cases.office_pending(limit=1, case_id=case_id)), None)
+            if case is None:
+                return 0  # taken in meanwhile
+            case.office_pending = False
+            commune = await uow.communes.get(case.commune_id)
+            if commune is not None:
+                files = await uow.cases.attachments(case.commune_id, case.id)
+                desk = Desk(
+                    uow=uow,
+                    catalogue=self._catalogue,
+                    office=self._office,
+                    mail=Mailbox(uow, event_key=f"arrival:{case.id}", now=now),
+                    now=now,
+                    commune=commune,
+                )
+                await case_received(desk, case, attachments=len(files))
+            await uow.commit()
+        return 1
+
+    async def run(self, stop: asyncio.Event, *, is_leader: Callable[[], bool] = lambda: True) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            if is_leader():
+                try:
+                    await self.drain_once()
+                except Exception:  # never let one bad case stop the office; it is retried next pass
+                    log.exception("taking new cases into the office failed; retrying")
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=self._poll_interval, return_when="FIRST_COMPLETED")
+            waiter.cancel()
+            stopper.cancel()
