@@ -201,6 +201,10 @@ class OutboxRepository(Protocol):
         """Give up every unsent message to a chat (the recipient blocked the bot)."""
         ...
 
+    async def move_pending(self, channel: str, chat_id: str, new_chat_id: str) -> int:
+        """Readdress every unsent message of a chat that changed its id (a group became a supergroup)."""
+        ...
+
 
 @dataclass(frozen=True)
 class EventClaim:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from handlers.office.groups import unlink_group
 from handlers.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 async def chat_blocked(uow: UnitOfWork, channel: str, chat_id: str, at: datetime) -> None:
-    """The chat refused our messages: flag its citizens unreachable and drop what is queued for it."""
+    """The chat refused our messages: flag its citizens unreachable, unlink it if it is a staff group (the
+    office's traffic then goes to each clerk), and drop what is queued for it."""
+    await unlink_group(uow, channel, chat_id)
     citizens = await uow.citizens.mark_unreachable(channel, chat_id, at)
     await uow.conversations.mark_unreachable(channel, chat_id)
     dropped = await uow.outbox.fail_pending(channel, chat_id, reason="blocked")

@@ -584,6 +584,14 @@ class SqlOutbox:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
+        return await self._update_pending(
+            channel, chat_id, {"status": OutboxStatus.FAILED, "last_error": reason[:500]}
+        )
+
+    async def move_pending(self, channel: str, chat_id: str, new_chat_id: str) -> int:
+        return await self._update_pending(channel, chat_id, {"chat_id": new_chat_id})
+
+    async def _update_pending(self, channel: str, chat_id: str, values: dict[str, object]) -> int:
         result = await self._s.execute(
             update(OutboxMessage)
             .where(
@@ -591,7 +599,7 @@ class SqlOutbox:
                 OutboxMessage.chat_id == chat_id,
                 OutboxMessage.status == OutboxStatus.PENDING,
             )
-            .values(status=OutboxStatus.FAILED, last_error=reason[:500])
+            .values(values)
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

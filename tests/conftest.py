@@ -147,4 +147,4 @@ def world(
     arrivals = OfficeArrivals(
         uow_factory=backend.uow_factory, clock=clock, catalogue=catalogue, office=office
     )
-    return World(engine, clock, backend.uow_factory, commune, arrivals)
+    return World(engine, clock, backend.uow_factory, commune, arrivals, catalogue, office)

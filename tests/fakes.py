@@ -399,15 +399,24 @@ class FakeOutbox(_Repo):
         return len(rows)
 
     async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
-        rows = [
-            m
-            for m in self.store.all(OutboxMessage)
-            if (m.channel, m.chat_id) == (channel, chat_id) and m.status == OutboxStatus.PENDING
-        ]
+        rows = self._pending(channel, chat_id)
         for row in rows:
             row.status = OutboxStatus.FAILED
             row.last_error = reason
         return len(rows)
+
+    async def move_pending(self, channel: str, chat_id: str, new_chat_id: str) -> int:
+        rows = self._pending(channel, chat_id)
+        for row in rows:
+            row.chat_id = new_chat_id
+        return len(rows)
+
+    def _pending(self, channel: str, chat_id: str) -> list[OutboxMessage]:
+        return [
+            m
+            for m in self.store.all(OutboxMessage)
+            if (m.channel, m.chat_id) == (channel, chat_id) and m.status == OutboxStatus.PENDING
+        ]
 
 
 class FakeStaff(_Repo):

@@ -7,10 +7,12 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from handlers.catalogue import Catalogue
 from handlers.conversation.engine import ConversationEngine
 from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
 from handlers.office.admin import grant
 from handlers.office.arrivals import OfficeArrivals
+from handlers.office.services import Office
 from handlers.ports import UnitOfWorkFactory
 from handlers.replies import Reply
 from handlers.text import fold
@@ -104,6 +106,8 @@ class World:
     uow_factory: UnitOfWorkFactory
     commune: Commune
     arrivals: OfficeArrivals
+    catalogue: Catalogue
+    office: Office
 
     async def settle(self) -> None:
         """Let the office take in new cases, as its worker does right after a receipt."""

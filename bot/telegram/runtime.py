@@ -29,10 +29,18 @@ from bot.bootstrap import App
 from bot.settings import TelegramSettings
 from bot.telegram.sender import TelegramSender
 from bot.telegram.session import JsonAiohttpSession
-from bot.telegram.updates import ALLOWED_UPDATES, CHANNEL, Incoming, PressedButton, read_update
+from bot.telegram.updates import (
+    ALLOWED_UPDATES,
+    CHANNEL,
+    Incoming,
+    PressedButton,
+    event_key,
+    read_update,
+)
 from handlers.catalogue.keys import Msg
 from handlers.conversation.engine import TurnResult
 from handlers.delivery import Outgoing
+from handlers.office.groups import group_moved, group_removed
 from handlers.reachability import chat_blocked, chat_unblocked
 
 log = logging.getLogger(__name__)
@@ -152,6 +160,9 @@ class TelegramChannel:
                     await chat_unblocked(uow, CHANNEL, incoming.chat_id)
                 await uow.commit()
             return Handled(True)
+        if incoming.chat_id is not None and (incoming.group_removed or incoming.moved_to):
+            await self._group_changed(incoming, incoming.chat_id)
+            return Handled(True)
         button = incoming.button
         answer = None
         if button is not None and answer_in_response:
@@ -183,6 +194,25 @@ class TelegramChannel:
             self.app.arrivals.notify()
         self._spawn(self._after_turn(button, event.chat_id, result, answered=answer is not None))
         return Handled(True, answer)
+
+    async def _group_changed(self, incoming: Incoming, chat_id: str) -> None:
+        told = 0
+        async with self.app.uow_factory() as uow:
+            if incoming.moved_to is not None:
+                await group_moved(uow, CHANNEL, chat_id, incoming.moved_to)
+            else:
+                told = await group_removed(
+                    uow,
+                    catalogue=self.app.catalogue,
+                    office=self.app.office,
+                    channel=CHANNEL,
+                    chat_id=chat_id,
+                    now=self.app.clock.now(),
+                    event_key=event_key(incoming.update_id or 0),
+                )
+            await uow.commit()
+        if told:
+            self.app.delivery.notify()
 
     async def process_batch(self, updates: list[dict[str, Any]]) -> int | None:
         """Process a getUpdates batch: chats concurrently, each chat's updates in order. Returns the offset to

@@ -50,6 +50,8 @@ class Incoming:
     button: PressedButton | None = None
     blocked: bool | None = None  # my_chat_member: the citizen blocked (True) or unblocked (False) the bot
     chat_id: str | None = None
+    group_removed: bool = False  # my_chat_member: the bot was removed from the group ``chat_id``
+    moved_to: str | None = None  # the group ``chat_id`` became a supergroup with this id
 
 
 def event_key(update_id: int) -> str:
@@ -65,17 +67,22 @@ def read_update(raw: dict[str, Any], at: datetime) -> Incoming:
     except ValidationError:
         log.warning("unreadable update %s", update_id)
         return _fallback(raw, update_id, at)
+    if update.message is not None and update.message.migrate_to_chat_id is not None:
+        chat = str(update.message.chat.id)
+        return Incoming(update.update_id, chat_id=chat, moved_to=str(update.message.migrate_to_chat_id))
     if update.message is not None:
         return _message(update.update_id, update.message, _payload(update.message), at)
     if update.edited_message is not None:
         return _message(update.update_id, update.edited_message, Unsupported("edited"), at)
     if update.callback_query is not None:
         return _callback(update, at)
-    if update.my_chat_member is not None and update.my_chat_member.chat.type == "private":
-        status = update.my_chat_member.new_chat_member.status
-        return Incoming(
-            update.update_id, blocked=status == "kicked", chat_id=str(update.my_chat_member.chat.id)
-        )
+    member = update.my_chat_member
+    if member is not None and member.chat.type == "private":
+        status = member.new_chat_member.status
+        return Incoming(update.update_id, blocked=status == "kicked", chat_id=str(member.chat.id))
+    if member is not None and member.chat.type in GROUP_TYPES:
+        removed = member.new_chat_member.status in ("left", "kicked")
+        return Incoming(update.update_id, chat_id=str(member.chat.id), group_removed=removed)
     return Incoming(update.update_id)
 
 

@@ -26,7 +26,7 @@ from handlers.office.access import (
 from handlers.office.services import Office
 from handlers.office.turn import StaffTurn, split_code
 from handlers.ports import UnitOfWork
-from handlers.text import fold
+from handlers.text import fold, shorten
 from models.case import Case
 from models.staff import StaffPrompt
 
@@ -103,6 +103,51 @@ CASE_COMMANDS: dict[StaffCommand, tuple[CaseHandler, Msg]] = {
         Msg.OFFICE_USAGE_RETURN,
     ),
 }
+HELP_TOPICS: dict[StaffCommand, Msg] = {
+    C.QUEUE: Msg.OFFICE_ABOUT_QUEUE,
+    C.CASE: Msg.OFFICE_ABOUT_CASE,
+    C.ACCEPT: Msg.OFFICE_ABOUT_ACCEPT,
+    C.ASSIGN: Msg.OFFICE_ABOUT_ASSIGN,
+    C.FORWARD: Msg.OFFICE_ABOUT_FORWARD,
+    C.DECLINE: Msg.OFFICE_ABOUT_DECLINE,
+    C.ASK_INFO: Msg.OFFICE_ABOUT_ASK_INFO,
+    C.DUPLICATE: Msg.OFFICE_ABOUT_DUPLICATE,
+    C.RECLASSIFY: Msg.OFFICE_ABOUT_RECLASSIFY,
+    C.NOTE: Msg.OFFICE_ABOUT_NOTE,
+    C.SEARCH: Msg.OFFICE_ABOUT_SEARCH,
+    C.ENTER: Msg.OFFICE_ABOUT_ENTER,
+    C.WORK: Msg.OFFICE_ABOUT_WORK,
+    C.PROGRESS: Msg.OFFICE_ABOUT_PROGRESS,
+    C.RESULT: Msg.OFFICE_ABOUT_RESULT,
+    C.APPROVE: Msg.OFFICE_ABOUT_APPROVE,
+    C.RETURN: Msg.OFFICE_ABOUT_RETURN,
+    C.INVITE: Msg.OFFICE_ABOUT_INVITE,
+    C.STAFF: Msg.OFFICE_ABOUT_STAFF,
+    C.LINK: Msg.OFFICE_ABOUT_LINK,
+    C.CANCEL: Msg.OFFICE_ABOUT_CANCEL,
+}
+
+
+def _help(turn: StaffTurn, topic: str) -> None:
+    """``/trogiup``: the list of commands; ``/trogiup hangdoi``: one command in detail."""
+    name = topic.split()[0].lstrip("/") if topic.strip() else ""
+    wanted = parse_staff_command(f"/{name}", include_shared=True) if name else None
+    if wanted is None or wanted.command is C.HELP:
+        if name and wanted is None:
+            turn.say(Msg.OFFICE_HELP_UNKNOWN, text=shorten(name, 30))
+            return
+        turn.say(Msg.OFFICE_HELP)
+        turn.say(Msg.OFFICE_HELP_MORE)
+        if not turn.in_group:
+            turn.say(Msg.OFFICE_HELP_CITIZEN)
+        return
+    assert turn.actor is not None  # the guard let /trogiup through
+    if not turn.actor.may(wanted.command):
+        turn.say(Msg.OFFICE_HELP_NOT_YOURS, command=shorten(name, 30))
+        return
+    turn.say(HELP_TOPICS[wanted.command])
+
+
 OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] = {
     C.QUEUE: views.show_queue,
     C.SEARCH: views.search,
@@ -312,9 +357,7 @@ class OfficeRouter:
             turn.refuse()
             return
         if command is C.HELP:
-            turn.say(Msg.OFFICE_HELP)
-            if not turn.in_group:
-                turn.say(Msg.OFFICE_HELP_CITIZEN)
+            _help(turn, parsed.argument)
             return
         if command is C.CANCEL:
             if await self._prompt(turn) is None:

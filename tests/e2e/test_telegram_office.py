@@ -164,3 +164,35 @@ async def test_a_staff_question_in_the_group_is_answered_by_replying_to_it(tmp_p
         view = (await harness.citizen(CLERK).say(f"/hoso {code}"))[-1]["text"]
         assert "Ghi chú nội bộ (Trần Thị Văn): Đã gọi điện xác minh với người gửi." in view
         assert "trao đổi riêng" not in view
+
+
+async def test_a_group_that_removes_the_bot_is_unlinked_and_cards_go_to_the_clerks_instead(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(sqlite_url(tmp_path)) as harness:
+        await staff(harness)
+        await harness.deliver(tg.group_text(GROUP, CLERK, "/ketnoi"))
+        await arrived(harness, GROUP, "Đã kết nối nhóm này")
+        await harness.deliver(tg.removed_from_group(GROUP, LEADER))
+        await arrived(harness, CLERK, "Bot đã bị đưa ra khỏi nhóm Văn phòng HĐND và UBND xã Phú Thịnh")
+        before = len(harness.fake.messages_to(GROUP))
+
+        code = await file_petition(harness, CITIZEN)
+        await arrived(harness, CLERK, f"{code} · Phản ánh")
+        assert len(harness.fake.messages_to(GROUP)) == before
+        assert "Bot đã bị đưa ra khỏi nhóm" not in texts(harness, LEADER)  # admins and clerks are told
+        assert harness.fake.rejected == []
+
+
+async def test_a_linked_group_upgraded_to_a_supergroup_keeps_its_link(tmp_path: Path) -> None:
+    supergroup = -1009998887776
+    async with running_bot(sqlite_url(tmp_path)) as harness:
+        await staff(harness)
+        await harness.deliver(tg.group_text(GROUP, CLERK, "/ketnoi"))
+        await arrived(harness, GROUP, "Đã kết nối nhóm này")
+        await harness.deliver(tg.group_migrated(GROUP, supergroup, CLERK))
+
+        code = await file_petition(harness, CITIZEN)
+        await arrived(harness, supergroup, f"{code} · Phản ánh")
+        assert f"{code} · Phản ánh" not in texts(harness, GROUP)
+        assert harness.fake.rejected == []

@@ -162,3 +162,33 @@ def group_callback(chat_id: int, user_id: int, data: str, message_id: int) -> di
             },
         }
     }
+
+
+def removed_from_group(chat_id: int, by_user: int, status: str = "kicked") -> dict[str, Any]:
+    """my_chat_member in a group: someone removed the bot (``kicked``), or it left (``left``)."""
+    bot = {"id": 7000000001, "is_bot": True, "first_name": "Nghe Dân"}
+    new: dict[str, Any] = {"status": status, "user": bot}
+    if status == "kicked":
+        new["until_date"] = 0
+    return {
+        "my_chat_member": {
+            "chat": group_chat(chat_id),
+            "from": user(by_user, "vi", first_name="Cán bộ"),
+            "date": int(time.time()),
+            "old_chat_member": {"status": "member", "user": bot},
+            "new_chat_member": new,
+        }
+    }
+
+
+def group_migrated(chat_id: int, to_chat_id: int, by_user: int) -> dict[str, Any]:
+    """The service message in a group that was upgraded to a supergroup with a new id."""
+    return {
+        "message": {
+            "message_id": next(_message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "group", "title": "Văn phòng UBND xã"},
+            "from": user(by_user, "vi", first_name="Cán bộ"),
+            "migrate_to_chat_id": to_chat_id,
+        }
+    }

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from handlers.office.access import PERMISSIONS, STAFF_COMMANDS, StaffCommand
-from handlers.office.router import CASE_BUTTONS, STAFF_BUTTONS
+from handlers.office.router import CASE_BUTTONS, HELP_TOPICS, STAFF_BUTTONS
 from models.case import Case
 from models.staff import Role, StaffInvite, StaffMember
 from tests.fakes import FakeUnitOfWorkFactory
@@ -202,6 +202,32 @@ async def test_staff_help_lists_the_commands_and_how_to_file_as_a_citizen(
     assert reply.endswith("Để gửi ý kiến như một người dân, gõ /guidon.")
     citizen_help = await people["citizen"].say("/trogiup")
     assert "Ông/Bà có thể dùng các lệnh sau" in citizen_help
+
+
+async def test_staff_help_explains_one_command_in_detail_with_or_without_accents(
+    world: World, people: dict[str, Member]
+) -> None:
+    queue = await people["clerk"].say("/trogiup hangdoi")
+    assert queue.startswith("/hangdoi [bộ lọc …]")
+    assert "quahan" in queue
+    assert await people["clerk"].say("/trogiup /HÀNGĐỢI") == queue
+    assert await people["clerk"].say("/help queue") == queue
+    assert (await people["unit"].say("/trogiup ketqua")).startswith("/ketqua MÃ_HỒ_SƠ")
+
+
+async def test_staff_help_for_an_unknown_or_forbidden_command_says_so(
+    world: World, people: dict[str, Member]
+) -> None:
+    assert await people["clerk"].say("/trogiup xyz") == (
+        "Không có lệnh «xyz». Gõ /trogiup để xem danh sách lệnh."
+    )
+    assert (await people["unit"].say("/trogiup moi")).startswith(
+        "Lệnh /moi không thuộc quyền của vai trò hiện tại"
+    )
+
+
+async def test_every_staff_command_has_its_own_help() -> None:
+    assert set(HELP_TOPICS) == set(StaffCommand) - {StaffCommand.HELP}
 
 
 async def test_staff_are_citizens_too_outside_staff_business(world: World, people: dict[str, Member]) -> None:

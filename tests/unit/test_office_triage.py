@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from handlers.office.groups import group_removed
+from handlers.reachability import chat_blocked
 from models.case import Case, CaseEvent
 from models.enums import CaseAction, CaseStatus
 from models.staff import Role
@@ -297,3 +299,35 @@ async def test_a_hot_spot_alerts_the_office_and_the_leaders(world: World, clerk:
     assert len(alerts) == 1
     assert "5 người dân ở Xóm Đồng Bầu phản ánh việc tương tự (Môi trường) trong 7 ngày qua" in alerts[0]
     assert alerts[0] in world.texts(leader.account)
+
+
+async def test_a_linked_group_that_refuses_messages_is_unlinked_and_cards_go_to_each_clerk(
+    world: World, clerk: Member
+) -> None:
+    async with world.uow_factory() as uow:  # what the delivery worker does on 403 from the group
+        await chat_blocked(uow, "console", OFFICE_GROUP, world.clock.now())
+        await uow.commit()
+    code = await world.citizen("5001").file_petition(content=ROAD)
+    assert world.card("9001", code).text.startswith(f"{code} · Phản ánh")
+    assert code not in world.texts(OFFICE_GROUP)
+
+
+async def test_removing_the_bot_from_the_office_group_tells_admins_and_clerks_once(
+    world: World, clerk: Member
+) -> None:
+    leader = await world.staff("9002", "Lê Văn Lãnh", Role.LEADER)
+    for attempt in range(2):  # the same update twice, or a second removal: told once
+        async with world.uow_factory() as uow:
+            await group_removed(
+                uow,
+                catalogue=world.catalogue,
+                office=world.office,
+                channel="console",
+                chat_id=OFFICE_GROUP,
+                now=world.clock.now(),
+                event_key=f"removed:{attempt}",
+            )
+            await uow.commit()
+    assert world.texts("9001").count("Bot đã bị đưa ra khỏi nhóm Văn phòng HĐND và UBND xã Phú Thịnh") == 1
+    assert "Bot đã bị đưa ra khỏi nhóm" not in world.texts(leader.account)
+    assert (await clerk.say("/ketnoi", group=OFFICE_GROUP)).startswith("Đã kết nối nhóm này")
