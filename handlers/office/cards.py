@@ -211,14 +211,28 @@ async def post_triage_card(desk: Desk, case: Case, arrival: Arrival) -> int:
     chats = await office_chats(desk)
     if not chats:
         return 0  # nobody to post it to yet: /hangdoi lists it, /ketnoi tells how many wait
-    text = await triage_card_text(desk, case, arrival)
-    choices = tuple(triage_choices(desk, case))
+    reply = Reply(await triage_card_text(desk, case, arrival), tuple(triage_choices(desk, case)))
+    await _post_card(desk, case, chats, reply, key=f"card:{case.id}", purpose=CardPurpose.TRIAGE)
+    return len(chats)
+
+
+async def _post_card(
+    desk: Desk,
+    case: Case,
+    chats: Sequence[tuple[str, str]],
+    reply: Reply,
+    *,
+    key: str,
+    purpose: CardPurpose,
+    result_id: int | None = None,
+) -> None:
+    """Send a card to each chat and remember where it went, so it can be edited as the case moves."""
     for channel, chat_id in chats:
         message = await desk.mail.send(
             channel,
             chat_id,
-            Reply(text, choices),
-            key=f"card:{case.id}:{channel}:{chat_id}",
+            reply,
+            key=f"{key}:{channel}:{chat_id}",
             commune_id=case.commune_id,
             case_id=case.id,
         )
@@ -229,11 +243,11 @@ async def post_triage_card(desk: Desk, case: Case, arrival: Arrival) -> int:
                 channel=channel,
                 chat_id=chat_id,
                 outbox_id=message.id,
-                purpose=CardPurpose.TRIAGE,
+                purpose=purpose,
                 created_at=desk.now,
+                result_id=result_id,
             )
         )
-    return len(chats)
 
 
 async def review_card_text(desk: Desk, case: Case, result: CaseResult) -> str:
@@ -265,32 +279,12 @@ def review_choices(desk: Desk, case: Case, result: CaseResult) -> list[Choice]:
 
 async def post_review_card(desk: Desk, case: Case, result: CaseResult) -> None:
     """A submitted result goes to the office (and the leaders, who may approve) for review."""
-    text = await review_card_text(desk, case, result)
-    choices = tuple(review_choices(desk, case, result))
+    reply = Reply(await review_card_text(desk, case, result), tuple(review_choices(desk, case, result)))
     chats = await office_chats(desk)
     if not await desk.uow.staff.groups(desk.commune.id, unit_id=None):
         chats = list(dict.fromkeys(chats + await leader_chats(desk)))  # no group the leaders read
-    for channel, chat_id in chats:
-        message = await desk.mail.send(
-            channel,
-            chat_id,
-            Reply(text, choices),
-            key=f"review:{result.id}:{channel}:{chat_id}",
-            commune_id=case.commune_id,
-            case_id=case.id,
-        )
-        await desk.uow.cases.add_card(
-            CaseCard(
-                case_id=case.id,
-                commune_id=case.commune_id,
-                channel=channel,
-                chat_id=chat_id,
-                outbox_id=message.id,
-                purpose=CardPurpose.REVIEW,
-                created_at=desk.now,
-                result_id=result.id,
-            )
-        )
+    key = f"review:{result.id}"
+    await _post_card(desk, case, chats, reply, key=key, purpose=CardPurpose.REVIEW, result_id=result.id)
 
 
 async def refresh_cards(desk: Desk, cases: Sequence[Case]) -> None:

@@ -42,6 +42,15 @@ async def assigned_case(world: World, clerk: Member, citizen: str = "5001") -> s
     return code
 
 
+async def submit_result(officer: Member, code: str, answer: str = ANSWER, *, file: str | None = None) -> str:
+    """The unit's officer writes the answer (with a file), then presses «Trình duyệt»."""
+    await officer.say(f"/ketqua {code}")
+    await officer.say(answer)
+    if file is not None:
+        await officer.send_file(file)
+    return await officer.press("Trình duyệt")
+
+
 async def test_a_vague_one_line_answer_is_refused_with_the_reason(
     world: World, cast: tuple[Member, ...]
 ) -> None:
@@ -58,10 +67,9 @@ async def test_a_submitted_result_closes_nothing_and_waits_for_review(
 ) -> None:
     clerk, _, officer = cast
     code = await assigned_case(world, clerk)
-    await officer.say(f"/ketqua {code}")
-    await officer.say(ANSWER)
-    await officer.send_file("bien-ban.pdf")
-    assert (await officer.press("Trình duyệt")).startswith(f"Đã trình kết quả hồ sơ {code}.")
+    assert (await submit_result(officer, code, file="bien-ban.pdf")).startswith(
+        f"Đã trình kết quả hồ sơ {code}."
+    )
     assert case_of(world, code).status is CaseStatus.DANG_XU_LY
     review = world.latest_with_button(OFFICE_GROUP, "Duyệt")
     assert review.text.startswith(f"KẾT QUẢ CHỜ DUYỆT — hồ sơ {code} (Phòng Kinh tế)")
@@ -75,10 +83,7 @@ async def test_the_leader_approves_and_the_citizen_gets_the_answer_and_its_files
 ) -> None:
     clerk, leader, officer = cast
     code = await assigned_case(world, clerk)
-    await officer.say(f"/ketqua {code}")
-    await officer.say(ANSWER)
-    await officer.send_file("bien-ban.pdf")
-    await officer.press("Trình duyệt")
+    await submit_result(officer, code, file="bien-ban.pdf")
     assert await leader.press("Duyệt và gửi", group=OFFICE_GROUP) == (
         f"Đã duyệt và gửi kết quả hồ sơ {code} cho người gửi."
     )
@@ -99,18 +104,14 @@ async def test_a_returned_result_goes_back_to_the_unit_with_the_comment(
 ) -> None:
     clerk, _, officer = cast
     code = await assigned_case(world, clerk)
-    await officer.say(f"/ketqua {code}")
-    await officer.say(ANSWER)
-    await officer.press("Trình duyệt")
+    await submit_result(officer, code)
     await clerk.press("Trả lại", group=OFFICE_GROUP)
     reply = await clerk.answer("Ghi rõ ngày hoàn thành và người kiểm tra.", group=OFFICE_GROUP)
     assert reply == f"Đã trả lại kết quả hồ sơ {code} cho Phòng Kinh tế."
     assert "«Ghi rõ ngày hoàn thành và người kiểm tra.»" in world.texts(officer.account)
     assert ANSWER not in world.texts("5001")
     # The unit writes it again and this time it goes through.
-    await officer.say(f"/ketqua {code}")
-    await officer.say(ANSWER + " Hoàn thành ngày 16/5, ông Kinh kiểm tra.")
-    await officer.press("Trình duyệt")
+    await submit_result(officer, code, ANSWER + " Hoàn thành ngày 16/5, ông Kinh kiểm tra.")
     await clerk.say(f"/duyet {code}", group=OFFICE_GROUP)
     assert world.inbox("5001")[-1].text.endswith("ông Kinh kiểm tra.")
     results = list(store(world).store.all(CaseResult))
@@ -124,9 +125,7 @@ async def test_approving_answers_the_citizens_of_merged_cases_too(
     code = await assigned_case(world, clerk)
     other = await world.citizen("5002").file_petition(content=ROAD)
     await clerk.say(f"/trung {other} {code}", group=OFFICE_GROUP)
-    await officer.say(f"/ketqua {code}")
-    await officer.say(ANSWER)
-    await officer.press("Trình duyệt")
+    await submit_result(officer, code)
     await clerk.say(f"/duyet {code}", group=OFFICE_GROUP)
     assert world.inbox("5002")[-1].text == f"UBND xã Phú Thịnh trả lời hồ sơ {other} của Ông/Bà:\n{ANSWER}"
 
