@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import App, DatabaseUnreachable, SchemaNotReady, bootstrap
 from bot.communes_file import DEMO_COMMUNE, CommuneFileError, read_commune_file
 from bot.console import run_console, stdin_is_terminal
+from bot.deadline_cli import add_parsers as add_deadline_parsers
 from bot.office_cli import add_parsers as add_office_parsers
 from bot.settings import ConfigFileMissing, Settings, load_settings
 from handlers.catalogue import Catalogue
@@ -276,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--font", help="tệp phông .ttf có dấu tiếng Việt")
     qr.set_defaults(handler=cmd_qr)
     add_office_parsers(commands)
+    add_deadline_parsers(commands)
     return parser
 
 

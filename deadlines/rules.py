@@ -73,8 +73,19 @@ RULES: Final = MappingProxyType(
 )  # fmt: skip
 
 
+class Refusal(StrEnum):
+    TOO_MANY_EXTENSIONS = "too_many_extensions"
+    EXTENSION_LENGTH = "extension_length"
+    NOT_EXTENDABLE = "not_extendable"
+
+
 class DeadlineError(ValueError):
     """An option the rule does not allow (too many extensions, an extension too long…)."""
+
+    def __init__(self, refusal: Refusal, rule: Rule) -> None:
+        super().__init__(f"{rule.id}: {refusal.value}")
+        self.refusal = refusal
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -112,11 +123,11 @@ def compute(
     """The due date of ``rule`` counted from ``start``. ``days`` replaces the rule's period (a commune's own
     service level for phản ánh, kiến nghị)."""
     if len(extensions) > rule.max_extensions:
-        raise DeadlineError(f"{rule.id}: at most {rule.max_extensions} extension(s)")
+        raise DeadlineError(Refusal.TOO_MANY_EXTENSIONS, rule)
     if any(not 1 <= extra <= rule.max_extension_days for extra in extensions):
-        raise DeadlineError(f"{rule.id}: an extension is 1 to {rule.max_extension_days} days")
+        raise DeadlineError(Refusal.EXTENSION_LENGTH, rule)
     if extended and rule.extended_days is None:
-        raise DeadlineError(f"{rule.id}: cannot be extended")
+        raise DeadlineError(Refusal.NOT_EXTENDABLE, rule)
     base = days if days is not None else rule.days
     if complex and remote and rule.remote_complex_days:
         base = rule.remote_complex_days

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from handlers.catalogue.keys import Msg
+from handlers.deadline_text import explain
 from handlers.formatting import local
-from handlers.office.cards import TRIAGE_ACTIONS, deadline_line, token, triage_choices
+from handlers.office.cards import TRIAGE_ACTIONS, token, triage_choices
 from handlers.office.due import case_due
 from handlers.office.redact import mask_identity, visible_content
 from handlers.office.turn import StaffTurn
@@ -87,9 +88,11 @@ async def show_case(turn: StaffTurn, case: Case) -> None:
         lines.append(turn.t(Msg.OFFICE_VIEW_ATTACHMENTS, count=len(files)))
     if case.unit_id is not None:
         lines.append(turn.t(Msg.OFFICE_VIEW_UNIT, unit=await desk.unit_name(case.unit_id)))
-    deadline = deadline_line(desk, case)
-    if deadline:
-        lines.append(deadline)
+    due = case_due(case, turn.office.calendar, remote=remote(turn))
+    if due is not None:  # the full reasoning: period, start, law, days skipped or rolled over
+        explained = explain(turn.t, due.deadline, turn.office.calendar, stage=due.stage)
+        overdue = due.overdue(local(turn.now).date())
+        lines.append(turn.t(Msg.DEADLINE_OVERDUE, text=explained) if overdue else explained)
     lines.append(turn.t(Msg.OFFICE_VIEW_TIMELINE))
     names = await _staff_names(turn, await turn.uow.cases.events(case.commune_id, case.id))
     for event in await turn.uow.cases.events(case.commune_id, case.id):

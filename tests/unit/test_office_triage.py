@@ -331,3 +331,16 @@ async def test_removing_the_bot_from_the_office_group_tells_admins_and_clerks_on
     assert world.texts("9001").count("Bot đã bị đưa ra khỏi nhóm Văn phòng HĐND và UBND xã Phú Thịnh") == 1
     assert "Bot đã bị đưa ra khỏi nhóm" not in world.texts(leader.account)
     assert (await clerk.say("/ketnoi", group=OFFICE_GROUP)).startswith("Đã kết nối nhóm này")
+
+
+async def test_the_case_view_explains_its_due_date_and_says_when_it_is_overdue(
+    world: World, clerk: Member
+) -> None:
+    code = await world.citizen("5001").file_petition(content=ROAD)
+    view = await clerk.say(f"/hoso {code}")
+    assert (
+        "Hạn xử lý đơn: 26/05/2026 — 10 ngày làm việc kể từ ngày nhận đơn 12/05/2026 "
+        "(Thông tư 05/2021/TT-TTCP)."
+    ) in view
+    world.clock.advance(timedelta(days=15))
+    assert "QUÁ HẠN — Hạn xử lý đơn: 26/05/2026" in await clerk.say(f"/hoso {code}")
