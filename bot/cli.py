@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App, DatabaseUnreachable, SchemaNotReady, bootstrap
+from bot.calendar_cli import add_parsers as add_calendar_parsers
 from bot.communes_file import DEMO_COMMUNE, CommuneFileError, read_commune_file
 from bot.console import run_console, stdin_is_terminal
 from bot.deadline_cli import add_parsers as add_deadline_parsers
@@ -26,6 +27,8 @@ from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.communes import import_commune
 from handlers.labels import commune_in_sentence
+from handlers.ports import UnitOfWork
+from models.commune import Commune
 from store.database import create_engine
 from store.migrate import schema_state, upgrade
 
@@ -55,6 +58,19 @@ class Cli:
             )
         except DatabaseUnreachable as exc:
             self.say(Msg.CLI_DB_UNREACHABLE, err=True, url=self.safe_url(), error=str(exc))
+        return None
+
+    async def commune(self, uow: UnitOfWork, code: str | None) -> Commune | None:
+        """The commune named by ``--commune``, or the only one; None (after saying why) otherwise."""
+        if code is not None:
+            commune = await uow.communes.by_code(code.upper())
+            if commune is None:
+                self.say(Msg.CLI_UNKNOWN_COMMUNE, err=True, code=code)
+            return commune
+        communes = await uow.communes.list_all()
+        if len(communes) == 1:
+            return communes[0]
+        self.say(Msg.CLI_NO_COMMUNE, err=True)
         return None
 
     def _none(self) -> str:
@@ -278,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     qr.set_defaults(handler=cmd_qr)
     add_office_parsers(commands)
     add_deadline_parsers(commands)
+    add_calendar_parsers(commands)
     return parser
 
 

@@ -15,8 +15,6 @@ from handlers.classify.evaluate import Accuracy, cross_validate, held_out
 from handlers.classify.routing import suggest_unit
 from handlers.conversation.steps import valid_name
 from handlers.office.admin import StaffError, grant, remove, staff_list
-from handlers.ports import UnitOfWork
-from models.commune import Commune
 from models.staff import Role
 
 if TYPE_CHECKING:
@@ -37,19 +35,6 @@ def _account(args: argparse.Namespace) -> tuple[str, str]:
     return args.channel, str(args.account)
 
 
-async def _commune(cli: Cli, uow: UnitOfWork, code: str | None) -> Commune | None:
-    if code is not None:
-        commune = await uow.communes.by_code(code.upper())
-        if commune is None:
-            cli.say(Msg.CLI_UNKNOWN_COMMUNE, err=True, code=code)
-        return commune
-    communes = await uow.communes.list_all()
-    if len(communes) == 1:
-        return communes[0]
-    cli.say(Msg.CLI_NO_COMMUNE, err=True)
-    return None
-
-
 async def cmd_staff_add(cli: Cli, args: argparse.Namespace) -> int:
     name = valid_name(args.name)
     if name is None:
@@ -60,7 +45,7 @@ async def cmd_staff_add(cli: Cli, args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     try:
         async with app.uow_factory() as uow:
-            commune = await _commune(cli, uow, args.commune)
+            commune = await cli.commune(uow, args.commune)
             if commune is None:
                 return EXIT_USAGE
             units = {unit.code: unit for unit in await uow.communes.units(commune.id)}
@@ -104,7 +89,7 @@ async def cmd_staff_list(cli: Cli, args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     try:
         async with app.uow_factory() as uow:
-            commune = await _commune(cli, uow, args.commune)
+            commune = await cli.commune(uow, args.commune)
             if commune is None:
                 return EXIT_USAGE
             units = {u.id: u.code for u in await uow.communes.units(commune.id, include_inactive=True)}
@@ -136,7 +121,7 @@ async def cmd_staff_remove(cli: Cli, args: argparse.Namespace) -> int:
     try:
         channel, account = _account(args)
         async with app.uow_factory() as uow:
-            commune = await _commune(cli, uow, args.commune)
+            commune = await cli.commune(uow, args.commune)
             if commune is None:
                 return EXIT_USAGE
             member = next(
@@ -166,7 +151,7 @@ async def cmd_classify(cli: Cli, args: argparse.Namespace) -> int:
     if app is not None:
         try:
             async with app.uow_factory() as uow:
-                commune = await _commune(cli, uow, args.commune)
+                commune = await cli.commune(uow, args.commune)
                 if commune is not None:
                     rules = list(await uow.communes.routing_rules(commune.id))
                     codes = {unit.id: unit.code for unit in await uow.communes.units(commune.id)}

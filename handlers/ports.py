@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from models.calendar import CalendarOverride
 from models.case import (
     CardPurpose,
     Case,
@@ -257,6 +258,15 @@ class ProcessedEventRepository(Protocol):
         ...
 
 
+class CalendarRepository(Protocol):
+    async def overrides(self, commune_id: int) -> Sequence[CalendarOverride]:
+        """The commune's own changes to the calendar, by day."""
+        ...
+
+    async def add(self, override: CalendarOverride) -> None: ...
+    async def remove(self, override: CalendarOverride) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls everything back."""
 
@@ -267,6 +277,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     processed: ProcessedEventRepository
     staff: StaffRepository
+    calendar: CalendarRepository
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -80,6 +80,7 @@ class CaseAction(StrEnum):
     RESULT_APPROVED = "result_approved"
     CLOSED = "closed"
     REOPENED = "reopened"
+    DEADLINE_MOVED = "deadline_moved"  # the calendar changed under a running deadline
 
 
 class ActorKind(StrEnum):

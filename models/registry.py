@@ -1,6 +1,7 @@
 """Imports every mapped class so ``Base.metadata`` is complete (for Alembic and test schemas)."""
 
 from models.base import Base
+from models.calendar import CalendarOverride
 from models.case import (
     Case,
     CaseAttachment,
@@ -20,6 +21,7 @@ from models.staff import StaffGroup, StaffInvite, StaffMember, StaffPrompt, Staf
 
 __all__ = [
     "Base",
+    "CalendarOverride",
     "Case",
     "CaseAttachment",
     "CaseCard",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from handlers.ports import CaseDigest, ConcurrentUpdate, EventClaim
 from models.base import Base
+from models.calendar import CalendarOverride
 from models.case import (
     CardPurpose,
     Case,
@@ -603,6 +604,23 @@ class SqlOutbox:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlCalendar:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def overrides(self, commune_id: int) -> Sequence[CalendarOverride]:
+        query = select(CalendarOverride).where(CalendarOverride.commune_id == commune_id)
+        return (await self._s.scalars(query.order_by(CalendarOverride.day))).all()
+
+    async def add(self, override: CalendarOverride) -> None:
+        self._s.add(override)
+        await self._s.flush()
+
+    async def remove(self, override: CalendarOverride) -> None:
+        await self._s.delete(override)
+        await self._s.flush()
 
 
 class SqlStaff:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.ports import (
+    CalendarRepository,
     CaseRepository,
     CitizenRepository,
     CommuneRepository,
@@ -22,6 +23,7 @@ from handlers.ports import (
 )
 from store.repositories import (
     ReferenceCache,
+    SqlCalendar,
     SqlCases,
     SqlCitizens,
     SqlCommunes,
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     processed: ProcessedEventRepository
     staff: StaffRepository
+    calendar: CalendarRepository
 
     def __init__(
         self,
@@ -73,6 +76,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(session)
         self.processed = SqlProcessedEvents(session)
         self.staff = SqlStaff(session)
+        self.calendar = SqlCalendar(session)
         return self
 
     async def __aexit__(

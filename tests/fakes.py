@@ -15,6 +15,7 @@ from handlers.ports import CaseDigest, EventClaim
 from handlers.ratelimit import RateLimits
 from handlers.replies import Reply
 from models.base import LOCAL_TZ
+from models.calendar import CalendarOverride
 from models.case import (
     CardPurpose,
     Case,
@@ -513,6 +514,24 @@ class CommitFailed(Exception):
     """What the fake raises when a test asked the next commit to fail (like a lost database)."""
 
 
+class FakeCalendar(_Repo):
+    async def overrides(self, commune_id: int) -> Sequence[CalendarOverride]:
+        return sorted(
+            (o for o in self.store.all(CalendarOverride) if o.commune_id == commune_id), key=lambda o: o.day
+        )
+
+    async def add(self, override: CalendarOverride) -> None:
+        if any(
+            (o.commune_id, o.day) == (override.commune_id, override.day)
+            for o in self.store.all(CalendarOverride)
+        ):
+            raise AssertionError("one override per commune and day")
+        self.store.insert(override)
+
+    async def remove(self, override: CalendarOverride) -> None:
+        del self.store.rows[CalendarOverride][override.id]
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
@@ -523,6 +542,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(store)
         self.processed = FakeProcessedEvents(store)
         self.staff = FakeStaff(store)
+        self.calendar = FakeCalendar(store)
         self._snapshot: Any = None
         self._committed = False
 

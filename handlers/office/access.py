@@ -39,6 +39,7 @@ class StaffCommand(StrEnum):
     INVITE = "invite"
     STAFF = "staff"
     LINK = "link"
+    CALENDAR = "calendar"
 
 
 C = StaffCommand
@@ -65,6 +66,7 @@ STAFF_COMMANDS: Final = MappingProxyType(
         "moi": C.INVITE, "invite": C.INVITE,
         "nhansu": C.STAFF, "staff": C.STAFF,
         "ketnoi": C.LINK, "link": C.LINK,
+        "lichnghi": C.CALENDAR, "calendar": C.CALENDAR,
     }
 )  # fmt: skip
 # Shared with citizens: they mean the staff version for staff members.
@@ -98,6 +100,7 @@ PERMISSIONS: Final = MappingProxyType(
         C.INVITE: frozenset({Role.ADMIN}),
         C.STAFF: frozenset({Role.ADMIN}),
         C.LINK: frozenset({Role.ADMIN}),
+        C.CALENDAR: frozenset({Role.ADMIN}),
     }
 )
 

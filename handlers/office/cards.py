@@ -12,9 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handlers.catalogue.keys import Msg
-from handlers.formatting import local
 from handlers.office.desk import Desk
-from handlers.office.due import case_due
 from handlers.office.redact import visible_content
 from handlers.office.similar import flagged_duplicates, hot_spot_of, window_days
 from handlers.replies import Choice, Reply
@@ -137,18 +135,18 @@ async def _triage_hints(desk: Desk, case: Case, arrival: Arrival | None) -> list
                 days=window_days(desk.office.config.hot_spot_window),
             )
         )
-    deadline = deadline_line(desk, case)
+    deadline = await deadline_line(desk, case)
     if deadline:
         lines.append(deadline)
     return lines
 
 
-def deadline_line(desk: Desk, case: Case) -> str:
+async def deadline_line(desk: Desk, case: Case) -> str:
     """``Hạn xử lý đơn: 26/05/2026`` (or overdue), empty when no deadline runs."""
-    due = case_due(case, desk.office.calendar, remote=bool(desk.commune.settings.get("remote_area")))
+    due = await desk.due(case)
     if due is None:
         return ""
-    key = Msg.CARD_OVERDUE if due.overdue(local(desk.now).date()) else Msg.CARD_DEADLINE
+    key = Msg.CARD_OVERDUE if desk.overdue(due) else Msg.CARD_DEADLINE
     return desk.t(key, stage=desk.t(due.stage), date=desk.day(due.day))
 
 

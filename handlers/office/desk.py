@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from deadlines.calendar import WorkCalendar
+from handlers.calendar import commune_calendar
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
-from handlers.formatting import format_date, format_datetime
+from handlers.formatting import format_date, format_datetime, local
 from handlers.labels import KIND_LABELS, STATUS_LABELS, commune_in_sentence
 from handlers.mail import Mailbox
+from handlers.office.due import Due, case_due
 from handlers.office.services import Office
 from handlers.ports import UnitOfWork
 from models.case import Case
@@ -43,6 +46,22 @@ class Desk:
         self._units: Sequence[Unit] | None = None
         self._villages: Sequence[Village] | None = None
         self._all_loaded = False  # retired fields, units and villages loaded too
+        self._calendar: WorkCalendar | None = None
+
+    # -- deadlines ---------------------------------------------------------------------------------------
+    async def calendar(self) -> WorkCalendar:
+        """The commune's working calendar (shipped holidays and swaps, plus its own changes)."""
+        if self._calendar is None:
+            self._calendar = await commune_calendar(self.uow, self.commune.id)
+        return self._calendar
+
+    async def due(self, case: Case) -> Due | None:
+        """The deadline the case runs against now, on the commune's calendar."""
+        remote = bool(self.commune.settings.get("remote_area"))
+        return case_due(case, await self.calendar(), remote=remote)
+
+    def overdue(self, due: Due) -> bool:
+        return due.overdue(local(self.now).date())
 
     # -- words -------------------------------------------------------------------------------------------
     def t(self, key: Msg, **params: object) -> str:

@@ -4,14 +4,13 @@ holds a citizen's identity, so never in a group); the draft lives in the clerk's
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 
 from handlers.catalogue.keys import Msg
 from handlers.conversation.steps import valid_name, village_index
 from handlers.events import Payload, Pick, Text
-from handlers.formatting import local
+from handlers.formatting import local, read_day
 from handlers.labels import KIND_LABELS
 from handlers.office.desk import ENTERED_SOURCES
 from handlers.office.turn import StaffTurn
@@ -26,8 +25,6 @@ from models.values import PhoneNumber
 ACTION = "enter"
 CONTENT_MIN = 15
 CONTENT_MAX = 4000
-_DATE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")
-TODAY_WORDS = frozenset({"hom nay", "homnay", "today"})
 NONE_WORDS = frozenset({"-", "khong", "khong co", "none"})
 
 Draft = dict[str, object]
@@ -172,21 +169,8 @@ def _match(
 
 def parse_day(text: str, today: date) -> date | None:
     """``hôm nay``, ``12/05/2026``, ``12/5/26`` or ``12/5`` (this year); never a day in the future."""
-    folded = fold_words(text)
-    if folded in TODAY_WORDS:
-        return today
-    match = _DATE.match(text.strip())
-    if match is None:
-        return None
-    day, month = int(match.group(1)), int(match.group(2))
-    year = int(match.group(3)) if match.group(3) else today.year
-    if year < 100:
-        year += 2000
-    try:
-        found = date(year, month, day)
-    except ValueError:
-        return None
-    return found if found <= today else None
+    found = read_day(text, today)
+    return found if found is not None and found <= today else None
 
 
 async def _date(turn: StaffTurn, draft: Draft, payload: Payload) -> str | None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
-from handlers.office import admin, casework, enter, results, views
+from handlers.office import admin, casework, enter, results, views, workdays
 from handlers.office.access import (
     ParsedStaffCommand,
     StaffCommand,
@@ -125,6 +125,7 @@ HELP_TOPICS: dict[StaffCommand, Msg] = {
     C.STAFF: Msg.OFFICE_ABOUT_STAFF,
     C.LINK: Msg.OFFICE_ABOUT_LINK,
     C.CANCEL: Msg.OFFICE_ABOUT_CANCEL,
+    C.CALENDAR: Msg.OFFICE_ABOUT_CALENDAR,
 }
 
 
@@ -156,6 +157,7 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
     C.INVITE: admin.invite,
     C.STAFF: lambda turn, argument: admin.show_staff(turn),
     C.LINK: admin.link_group,
+    C.CALENDAR: workdays.calendar_command,
 }
 
 

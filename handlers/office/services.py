@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from deadlines.calendar import DEFAULT_OVERRIDES, WorkCalendar
 from handlers.classify import Classifier
 
 
@@ -38,6 +37,5 @@ class OfficeConfig:
 @dataclass
 class Office:
     classifier: Classifier
-    calendar: WorkCalendar = field(default_factory=lambda: WorkCalendar.with_overrides(DEFAULT_OVERRIDES))
     config: OfficeConfig = field(default_factory=OfficeConfig)
     links: DeepLinks = field(default_factory=DeepLinks)

@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 
 from handlers.catalogue.keys import Msg
 from handlers.deadline_text import explain
-from handlers.formatting import local
 from handlers.office.cards import TRIAGE_ACTIONS, token, triage_choices
-from handlers.office.due import case_due
 from handlers.office.redact import mask_identity, visible_content
 from handlers.office.turn import StaffTurn
 from handlers.replies import Choice, Reply
@@ -44,6 +42,7 @@ DETAIL_KEYS: dict[CaseAction, tuple[str, ...]] = {
     CaseAction.MERGED: ("original", "duplicate"),
     CaseAction.RECLASSIFIED: ("from", "to", "reason"),
     CaseAction.RESULT_RETURNED: ("comment",),
+    CaseAction.DEADLINE_MOVED: ("from", "to"),
 }
 
 
@@ -51,11 +50,11 @@ def remote(turn: StaffTurn) -> bool:
     return bool(turn.desk.commune.settings.get("remote_area"))
 
 
-def due_text(turn: StaffTurn, case: Case) -> str:
-    due = case_due(case, turn.office.calendar, remote=remote(turn))
+async def due_text(turn: StaffTurn, case: Case) -> str:
+    due = await turn.desk.due(case)
     if due is None:
         return ""
-    key = Msg.OFFICE_QUEUE_OVERDUE if due.overdue(local(turn.now).date()) else Msg.OFFICE_QUEUE_DUE
+    key = Msg.OFFICE_QUEUE_OVERDUE if turn.desk.overdue(due) else Msg.OFFICE_QUEUE_DUE
     return turn.t(key, date=turn.desk.day(due.day))
 
 
@@ -88,11 +87,10 @@ async def show_case(turn: StaffTurn, case: Case) -> None:
         lines.append(turn.t(Msg.OFFICE_VIEW_ATTACHMENTS, count=len(files)))
     if case.unit_id is not None:
         lines.append(turn.t(Msg.OFFICE_VIEW_UNIT, unit=await desk.unit_name(case.unit_id)))
-    due = case_due(case, turn.office.calendar, remote=remote(turn))
+    due = await desk.due(case)
     if due is not None:  # the full reasoning: period, start, law, days skipped or rolled over
-        explained = explain(turn.t, due.deadline, turn.office.calendar, stage=due.stage)
-        overdue = due.overdue(local(turn.now).date())
-        lines.append(turn.t(Msg.DEADLINE_OVERDUE, text=explained) if overdue else explained)
+        explained = explain(turn.t, due.deadline, await desk.calendar(), stage=due.stage)
+        lines.append(turn.t(Msg.DEADLINE_OVERDUE, text=explained) if desk.overdue(due) else explained)
     lines.append(turn.t(Msg.OFFICE_VIEW_TIMELINE))
     names = await _staff_names(turn, await turn.uow.cases.events(case.commune_id, case.id))
     for event in await turn.uow.cases.events(case.commune_id, case.id):
@@ -241,12 +239,10 @@ async def show_queue(turn: StaffTurn, text: str) -> None:
         limit=1000,
     )
     if wanted.overdue:
-        today = local(turn.now).date()
         cases = [
             case
             for case in cases
-            if (due := case_due(case, turn.office.calendar, remote=remote(turn))) is not None
-            and due.overdue(today)
+            if (due := await turn.desk.due(case)) is not None and turn.desk.overdue(due)
         ]
     await _list(
         turn, cases, header=turn.t(Msg.OFFICE_QUEUE_HEADER, filters=_filters_text(wanted), count=len(cases))
@@ -279,7 +275,7 @@ async def _queue_line(turn: StaffTurn, case: Case) -> str:
         field=await turn.desk.field_label(case.field_slug),
         status=turn.desk.status_label(case.status),
         unit=turn.t(Msg.OFFICE_QUEUE_UNIT, unit=unit) if unit else "",
-        due=due_text(turn, case),
+        due=await due_text(turn, case),
     )
 
 

@@ -123,3 +123,19 @@ async def test_two_clerks_pressing_on_one_case_at_once_act_once(
     accepted = [e for e in await rows(backend, CaseEvent) if e.action is CaseAction.ACCEPTED]
     assert len(accepted) == 1
     assert len([t for t in await texts_to(backend, "5001") if "đã được thụ lý" in t]) == 1
+
+
+async def test_calendar_changes_are_stored_and_move_open_deadlines(world: World, backend: Backend) -> None:
+    admin = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
+    await admin.say("/ketnoi", group=OFFICE_GROUP)
+    code = await world.citizen("5001").file_petition(content=ROAD)
+    reply = await admin.say("/lichnghi nghi 19/05/2026 Nghỉ đột xuất do bão")
+    assert "Hạn của 1 hồ sơ đang mở đã được tính lại" in reply
+    assert (await admin.say("/lichnghi nghi 19/05/2026 Nghỉ do bão, cả ngày")).startswith(
+        "Từ nay 19/05/2026 là ngày nghỉ ở xã Phú Thịnh (Nghỉ do bão, cả ngày)."
+    )  # the same day again replaces the reason; no deadline moves twice
+    assert "Hạn xử lý đơn: 27/05/2026" in await admin.say(f"/hoso {code}")
+    moved = [e for e in await rows(backend, CaseEvent) if e.action is CaseAction.DEADLINE_MOVED]
+    assert [(e.data["from"], e.data["to"]) for e in moved] == [("26/05/2026", "27/05/2026")]
+    await admin.say("/lichnghi bo 19/05/2026")
+    assert "Hạn xử lý đơn: 26/05/2026" in await admin.say(f"/hoso {code}")

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
 from deadlines.rules import RULES, DeadlineError, compute
@@ -49,3 +51,42 @@ def test_extensions_beyond_what_the_law_allows_are_refused() -> None:
         compute(rule, date(2026, 3, 2), CALENDAR, extensions=(30, 30, 30))
     with pytest.raises(DeadlineError):
         compute(rule, date(2026, 3, 2), CALENDAR, extensions=(31,))
+
+
+START_DAYS = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 10, 31))
+RULE_IDS = st.sampled_from(sorted(RULES))
+
+
+@given(rule_id=RULE_IDS, start=START_DAYS, complex=st.booleans(), remote=st.booleans())
+def test_a_due_date_is_never_a_non_working_day(
+    rule_id: str, start: date, complex: bool, remote: bool
+) -> None:
+    deadline = compute(RULES[rule_id], start, CALENDAR, complex=complex, remote=remote)
+    assert CALENDAR.is_working_day(deadline.due)
+    assert deadline.due > start
+
+
+@given(
+    rule_id=RULE_IDS,
+    start=START_DAYS,
+    extra=st.dates(min_value=date(2025, 1, 1), max_value=date(2028, 6, 30)),
+)
+def test_adding_a_day_off_never_makes_a_due_date_earlier(rule_id: str, start: date, extra: date) -> None:
+    before = compute(RULES[rule_id], start, CALENDAR)
+    more_off = WorkCalendar.with_overrides(
+        [*DEFAULT_OVERRIDES, Override(extra, OverrideKind.OFF, "nghỉ thêm")]
+    )
+    after = compute(RULES[rule_id], start, more_off)
+    assert after.due >= before.due
+
+
+@given(start=START_DAYS, first=st.integers(1, 30), second=st.integers(1, 30))
+def test_each_extension_moves_the_resolution_of_a_denunciation_later(
+    start: date, first: int, second: int
+) -> None:
+    rule = RULES["to_cao.giai_quyet"]
+    plain = compute(rule, start, CALENDAR)
+    once = compute(rule, start, CALENDAR, extensions=(first,))
+    twice = compute(rule, start, CALENDAR, extensions=(first, second))
+    assert plain.due <= once.due <= twice.due
+    assert plain.last_day < once.last_day < twice.last_day

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from deadlines.calendar import OverrideKind
+from handlers.calendar import change_day
 from handlers.office.groups import group_removed
 from handlers.reachability import chat_blocked
 from models.case import Case, CaseEvent
@@ -344,3 +346,58 @@ async def test_the_case_view_explains_its_due_date_and_says_when_it_is_overdue(
     ) in view
     world.clock.advance(timedelta(days=15))
     assert "QUÁ HẠN — Hạn xử lý đơn: 26/05/2026" in await clerk.say(f"/hoso {code}")
+
+
+async def test_a_calendar_change_moves_open_deadlines_and_records_it_on_each_case(
+    world: World, clerk: Member
+) -> None:
+    code = await world.citizen("5001").file_petition(content=ROAD)  # due 26/05/2026
+    async with world.uow_factory() as uow:
+        change = await change_day(
+            uow,
+            world.commune,
+            date(2026, 5, 19),
+            OverrideKind.OFF,
+            reason="Nghỉ đột xuất",
+            by="cli",
+            now=world.clock.now(),
+        )
+        await uow.commit()
+    assert (change.working, change.moved) == (False, 1)
+    view = await clerk.say(f"/hoso {code}")
+    assert "Hạn xử lý đơn: 27/05/2026 — 10 ngày làm việc" in view
+    assert "không tính ngày nghỉ: Nghỉ đột xuất (19/05/2026)" in view
+    assert "Hạn được tính lại vì lịch làm việc thay đổi: 26/05/2026 — 27/05/2026" in view
+    moved = [e for e in events_of(world, code) if e.action is CaseAction.DEADLINE_MOVED]
+    assert [e.data["to"] for e in moved] == ["27/05/2026"]
+
+    async with world.uow_factory() as uow:
+        back = await change_day(
+            uow, world.commune, date(2026, 5, 19), None, reason="", by="cli", now=world.clock.now()
+        )
+        await uow.commit()
+    assert (back.working, back.moved) == (True, 1)
+    assert "Hạn xử lý đơn: 26/05/2026" in await clerk.say(f"/hoso {code}")
+
+
+async def test_an_admin_changes_the_calendar_from_the_chat_and_open_deadlines_follow(
+    world: World, clerk: Member
+) -> None:
+    code = await world.citizen("5001").file_petition(content=ROAD)
+    year = await clerk.say("/lichnghi 2026")
+    assert year.startswith("Ngày nghỉ và ngày làm bù năm 2026 của xã Phú Thịnh")
+    assert "10/01/2026 (Thứ Bảy) — làm việc: Làm bù cho ngày 02/01/2026" in year
+    reply = await clerk.say("/lichnghi nghi 19/05/2026 Nghỉ đột xuất do bão")
+    assert reply.startswith("Từ nay 19/05/2026 là ngày nghỉ ở xã Phú Thịnh (Nghỉ đột xuất do bão).")
+    assert "Hạn của 1 hồ sơ đang mở đã được tính lại" in reply
+    assert "Hạn xử lý đơn: 27/05/2026" in await clerk.say(f"/hoso {code}")
+    assert (await clerk.say("/lichnghi bo 19/05/2026")).startswith("Từ nay 19/05/2026 là ngày làm việc")
+    assert "Hạn xử lý đơn: 26/05/2026" in await clerk.say(f"/hoso {code}")
+
+
+async def test_calendar_commands_with_a_bad_date_or_no_reason_are_explained(
+    world: World, clerk: Member
+) -> None:
+    assert (await clerk.say("/lichnghi lam 31/02/2026 Làm bù")).startswith("Ngày «31/02/2026» không hợp lệ")
+    assert (await clerk.say("/lichnghi lam 24/11/2026")).startswith("Xin ghi lý do sau ngày")
+    assert (await clerk.say("/lichnghi doi 24/11/2026 x")).startswith("Cú pháp: /lichnghi [NĂM]")
