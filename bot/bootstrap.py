@@ -22,6 +22,7 @@ from handlers.language import LanguageDetector
 from handlers.office.arrivals import OfficeArrivals
 from handlers.office.services import Office
 from handlers.ports import Clock
+from handlers.reminders import ReminderSweep
 from store.database import create_engine, session_factory
 from store.migrate import SchemaState, schema_state, upgrade
 from store.repositories import ReferenceCache
@@ -50,6 +51,7 @@ class App:
     conversation: ConversationEngine
     delivery: OutboxDelivery
     arrivals: OfficeArrivals
+    reminders: ReminderSweep
 
     async def aclose(self) -> None:
         await self.engine.dispose()
@@ -127,5 +129,11 @@ async def bootstrap(
             office=office,
             poll_interval=settings.delivery.poll_seconds,
             on_mail=delivery.notify,
+        ),
+        reminders=ReminderSweep(
+            uow_factory=uow_factory,
+            catalogue=catalogue,
+            office=office,
+            config=settings.reminders.to_config(),
         ),
     )

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from pydantic_settings import (
 from handlers.config import IntakeConfig
 from handlers.office.services import OfficeConfig
 from handlers.ratelimit import RateLimits
+from handlers.reminders import ReminderConfig
 from store.database import is_sqlite
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///nghedan.sqlite3"
@@ -83,6 +84,28 @@ class OfficeSettings(BaseModel):
         )
 
 
+class ReminderSettings(BaseModel):
+    """When the scheduler reminds and escalates (working days, local time)."""
+
+    sweep_minutes: int = Field(default=5, ge=1, le=120)
+    before_working_days: list[int] = Field(default=[3, 1, 0])
+    escalate_after_working_days: int = Field(default=2, ge=1)
+    work_start: time = time(7, 30)
+    work_end: time = time(17, 30)
+    digest: bool = True
+
+    def to_config(self) -> ReminderConfig:
+        return ReminderConfig(
+            before_working_days=tuple(
+                sorted({max(0, days) for days in self.before_working_days}, reverse=True)
+            ),
+            escalate_after_working_days=self.escalate_after_working_days,
+            work_start=self.work_start,
+            work_end=self.work_end,
+            digest=self.digest,
+        )
+
+
 class TelegramSettings(BaseModel):
     token: SecretStr | None = None
     api_base: str = "https://api.telegram.org"
@@ -107,6 +130,7 @@ class Settings(BaseSettings):
     intake: IntakeSettings = IntakeSettings()
     delivery: DeliverySettings = DeliverySettings()
     office: OfficeSettings = OfficeSettings()
+    reminders: ReminderSettings = ReminderSettings()
     telegram: TelegramSettings = TelegramSettings()
 
     @classmethod

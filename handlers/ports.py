@@ -267,6 +267,12 @@ class CalendarRepository(Protocol):
     async def remove(self, override: CalendarOverride) -> None: ...
 
 
+class ReminderRepository(Protocol):
+    async def claim(self, commune_id: int, key: str, at: datetime) -> bool:
+        """Record that the reminder ``key`` is being sent; False when it was already (by anyone)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls everything back."""
 
@@ -278,6 +284,7 @@ class UnitOfWork(Protocol):
     processed: ProcessedEventRepository
     staff: StaffRepository
     calendar: CalendarRepository
+    reminders: ReminderRepository
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

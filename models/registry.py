@@ -17,6 +17,7 @@ from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
 from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
+from models.reminder import SentReminder
 from models.staff import StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "OutboxMessage",
     "ProcessedEvent",
     "RoutingRule",
+    "SentReminder",
     "StaffGroup",
     "StaffInvite",
     "StaffMember",

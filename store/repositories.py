@@ -33,6 +33,7 @@ from models.conversation import Conversation
 from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
+from models.reminder import SentReminder
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 
 
@@ -621,6 +622,23 @@ class SqlCalendar:
     async def remove(self, override: CalendarOverride) -> None:
         await self._s.delete(override)
         await self._s.flush()
+
+
+class SqlReminders:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def claim(self, commune_id: int, key: str, at: datetime) -> bool:
+        # INSERT … ON CONFLICT DO NOTHING RETURNING: a second sweeper racing for the same key waits on the
+        # first one's row lock, then inserts nothing and learns it lost.
+        insert = postgresql.insert if self._s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            insert(SentReminder)
+            .values(commune_id=commune_id, key=key, sent_at=at)
+            .on_conflict_do_nothing(index_elements=[SentReminder.key])
+            .returning(SentReminder.id)
+        )
+        return (await self._s.execute(statement)).scalar_one_or_none() is not None
 
 
 class SqlStaff:

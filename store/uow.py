@@ -19,6 +19,7 @@ from handlers.ports import (
     ConversationRepository,
     OutboxRepository,
     ProcessedEventRepository,
+    ReminderRepository,
     StaffRepository,
 )
 from store.repositories import (
@@ -30,6 +31,7 @@ from store.repositories import (
     SqlConversations,
     SqlOutbox,
     SqlProcessedEvents,
+    SqlReminders,
     SqlStaff,
 )
 
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
     processed: ProcessedEventRepository
     staff: StaffRepository
     calendar: CalendarRepository
+    reminders: ReminderRepository
 
     def __init__(
         self,
@@ -77,6 +80,7 @@ class SqlUnitOfWork:
         self.processed = SqlProcessedEvents(session)
         self.staff = SqlStaff(session)
         self.calendar = SqlCalendar(session)
+        self.reminders = SqlReminders(session)
         return self
 
     async def __aexit__(

@@ -32,6 +32,7 @@ from models.conversation import Conversation
 from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
+from models.reminder import SentReminder
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 
 T = TypeVar("T")
@@ -532,6 +533,14 @@ class FakeCalendar(_Repo):
         del self.store.rows[CalendarOverride][override.id]
 
 
+class FakeReminders(_Repo):
+    async def claim(self, commune_id: int, key: str, at: datetime) -> bool:
+        if any(r.key == key for r in self.store.all(SentReminder)):
+            return False
+        self.store.insert(SentReminder(commune_id=commune_id, key=key, sent_at=at))
+        return True
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
@@ -543,6 +552,7 @@ class FakeUnitOfWork:
         self.processed = FakeProcessedEvents(store)
         self.staff = FakeStaff(store)
         self.calendar = FakeCalendar(store)
+        self.reminders = FakeReminders(store)
         self._snapshot: Any = None
         self._committed = False
 

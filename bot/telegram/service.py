@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import Coroutine
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from bot.telegram.runtime import (
 )
 from bot.telegram.sender import TelegramSender
 from bot.telegram.updates import ALLOWED_UPDATES, CHANNEL
+from scheduler.service import ReminderScheduler
 from store.database import is_sqlite
 from store.leader import Leadership
 
@@ -42,6 +44,13 @@ class TelegramService:
         self.channel = TelegramChannel(app, self.bot, self.sender)
         self.poller = Poller(self.channel, self.settings, timeout=poll_timeout)
         self.leadership = Leadership(app.engine, "outbox-delivery")
+        self.scheduler = ReminderScheduler(
+            app.reminders,
+            clock=app.clock,
+            every=timedelta(minutes=app.settings.reminders.sweep_minutes),
+            is_leader=lambda: self.leadership.is_leader,
+            on_mail=app.delivery.notify,
+        )
         self.port: int | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -60,6 +69,7 @@ class TelegramService:
         self._spawn(self._keep_leadership())
         self._spawn(self.app.delivery.run(self._stop, is_leader=lambda: self.leadership.is_leader))
         self._spawn(self.app.arrivals.run(self._stop, is_leader=lambda: self.leadership.is_leader))
+        self.scheduler.start()
         if self.webhook:
             application = webhook_app(self.channel, self.settings)
         else:
@@ -85,6 +95,7 @@ class TelegramService:
     async def stop(self) -> None:
         """Stop taking updates, let replies on the wire finish and be recorded, then close."""
         self._stop.set()
+        self.scheduler.shutdown()
         try:
             if self._runner is not None:
                 await self._runner.cleanup()

@@ -5,11 +5,13 @@ seeing who sent it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from handlers.office.admin import grant
 from handlers.text import fold
+from models.base import LOCAL_TZ
 from models.staff import Role
 from tests.e2e.telegram_harness import Harness, running_bot, sqlite_url
 from tests.e2e.test_telegram import file_petition
@@ -195,4 +197,31 @@ async def test_a_linked_group_upgraded_to_a_supergroup_keeps_its_link(tmp_path: 
         code = await file_petition(harness, CITIZEN)
         await arrived(harness, supergroup, f"{code} · Phản ánh")
         assert f"{code} · Phản ánh" not in texts(harness, GROUP)
+        assert harness.fake.rejected == []
+
+
+async def test_an_overdue_case_reaches_the_unit_and_the_leader_as_the_clock_moves(tmp_path: Path) -> None:
+    async with running_bot(sqlite_url(tmp_path)) as harness:
+        await staff(harness)
+        await harness.deliver(tg.group_text(GROUP, CLERK, "/ketnoi"))
+        code = await file_petition(harness, CITIZEN)
+        await arrived(harness, GROUP, f"{code} · Phản ánh")
+        await harness.deliver(tg.group_text(GROUP, CLERK, f"/phancong {code} KT"))
+        await arrived(harness, OFFICER, f"được giao giải quyết hồ sơ {code}")
+
+        harness.clock.set(datetime(2026, 5, 21, 8, 0, tzinfo=LOCAL_TZ))  # 3 working days before 26/05
+        await harness.service.scheduler.tick()
+        await arrived(harness, OFFICER, f"NHẮC HẠN — hồ sơ {code} (Phản ánh): Hạn trả lời là 26/05/2026")
+        await arrived(harness, GROUP, "Tình hình hồ sơ sáng 21/05/2026")
+
+        harness.clock.set(datetime(2026, 5, 28, 8, 0, tzinfo=LOCAL_TZ))  # 2 working days late
+        await harness.service.scheduler.tick()
+        await arrived(harness, OFFICER, f"QUÁ HẠN 2 ngày làm việc — hồ sơ {code}")
+        await arrived(
+            harness, LEADER, f"BÁO CÁO LÃNH ĐẠO — hồ sơ {code} (Phản ánh) đã quá hạn 2 ngày làm việc"
+        )
+        report = await harness.service.scheduler.tick()  # the same morning again: nothing twice
+        assert report is not None
+        assert report.messages == 0
+        assert texts(harness, LEADER).count("BÁO CÁO LÃNH ĐẠO") == 1
         assert harness.fake.rejected == []

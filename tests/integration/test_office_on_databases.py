@@ -4,15 +4,19 @@ invitations, and two clerks acting on one case at the same moment."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from handlers.conversation.engine import ConversationEngine
 from handlers.events import ChatEvent, Pick
+from handlers.reminders import ReminderSweep
+from models.base import LOCAL_TZ
 from models.case import Case, CaseCard, CaseEvent, CaseResult, ResultStatus
 from models.enums import CaseAction, CaseStatus
 from models.outbox import OutboxMessage
+from models.reminder import SentReminder
 from models.staff import Role, StaffMember, StaffPrompt
 from store.uow import SqlUnitOfWork
 from tests.conftest import Backend
@@ -139,3 +143,22 @@ async def test_calendar_changes_are_stored_and_move_open_deadlines(world: World,
     assert [(e.data["from"], e.data["to"]) for e in moved] == [("26/05/2026", "27/05/2026")]
     await admin.say("/lichnghi bo 19/05/2026")
     assert "Hạn xử lý đơn: 26/05/2026" in await admin.say(f"/hoso {code}")
+
+
+async def test_two_sweepers_racing_send_each_reminder_once(world: World, backend: Backend) -> None:
+    admin = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
+    await admin.say("/ketnoi", group=OFFICE_GROUP)
+    for citizen in ("5001", "5002", "5003"):
+        await world.citizen(citizen).file_petition(content=ROAD + f" Nhà số {citizen}.")
+    moment = datetime(2026, 5, 21, 9, 0, tzinfo=LOCAL_TZ)  # 3 working days before 26/05
+    sweepers = [
+        ReminderSweep(uow_factory=world.uow_factory, catalogue=world.catalogue, office=world.office)
+        for _ in range(2)
+    ]
+    reports = await asyncio.gather(*(sweeper.run(moment) for sweeper in sweepers))
+    assert sum(report.reminders for report in reports) == 3
+    assert sum(report.digests for report in reports) == 1
+    texts = await texts_to(backend, OFFICE_GROUP)
+    assert sum(text.startswith("NHẮC HẠN") for text in texts) == 3
+    assert sum(text.startswith("Tình hình hồ sơ sáng") for text in texts) == 1
+    assert len(await rows(backend, SentReminder)) == 4

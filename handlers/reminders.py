@@ -1,0 +1,217 @@
+"""Reminders and escalation, derived from the database on every sweep.
+
+A sweep looks at every open case of every commune, works out the deadline it runs against on the commune's
+calendar, and sends what is due now: reminders to the assigned unit (or, before assignment, to the office) a
+few working days before and on the morning of the due day; once overdue, a daily reminder to the unit and the
+office, and an escalation to the leaders after a number of working days; and a morning digest to the office.
+Nothing is scheduled ahead: a restart loses nothing, and each message is claimed in ``sent_reminders`` in the
+transaction that queues it, so it goes out once even with two sweepers racing. Messages go only inside
+working hours on working days (the commune's calendar), through the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from deadlines.calendar import WorkCalendar
+from handlers.catalogue import Catalogue
+from handlers.catalogue.keys import Msg
+from handlers.formatting import local
+from handlers.mail import Mailbox
+from handlers.office.cards import leader_chats, office_chats, unit_chats
+from handlers.office.desk import Desk
+from handlers.office.due import Due
+from handlers.office.services import Office
+from handlers.ports import UnitOfWork, UnitOfWorkFactory
+from handlers.replies import Reply
+from models.case import Case
+from models.commune import Commune
+from models.enums import OPEN_STATUSES, CaseStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReminderConfig:
+    before_working_days: tuple[int, ...] = (3, 1, 0)  # 0: the morning of the due day
+    escalate_after_working_days: int = 2
+    work_start: time = time(7, 30)
+    work_end: time = time(17, 30)
+    digest: bool = True
+
+
+@dataclass
+class SweepReport:
+    reminders: int = 0
+    escalations: int = 0
+    digests: int = 0
+
+    @property
+    def messages(self) -> int:
+        return self.reminders + self.escalations + self.digests
+
+
+def working_days_between(calendar: WorkCalendar, start: date, end: date) -> int:
+    """Working days in (start, end]; 0 when end is not after start."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            count += 1
+    return count
+
+
+class ReminderSweep:
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        catalogue: Catalogue,
+        office: Office,
+        config: ReminderConfig | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._catalogue = catalogue
+        self._office = office
+        self.config = config or ReminderConfig()
+
+    async def run(self, now: datetime) -> SweepReport:
+        """One sweep at ``now``: every commune in its own transaction; a failing commune does not stop the
+        others (it is swept again next time; nothing it claimed was committed)."""
+        report = SweepReport()
+        async with self._uow_factory() as uow:
+            communes = [commune.id for commune in await uow.communes.list_all()]
+        for commune_id in communes:
+            try:
+                async with self._uow_factory() as uow:
+                    commune = await uow.communes.get(commune_id)
+                    if commune is not None:
+                        await self._sweep_commune(uow, commune, now, report)
+                    await uow.commit()
+            except Exception:
+                log.exception("reminder sweep of commune %d failed; retrying next sweep", commune_id)
+        return report
+
+    async def _sweep_commune(
+        self, uow: UnitOfWork, commune: Commune, now: datetime, report: SweepReport
+    ) -> None:
+        desk = Desk(
+            uow=uow,
+            catalogue=self._catalogue,
+            office=self._office,
+            mail=Mailbox(uow, event_key="reminder", now=now),
+            now=now,
+            commune=commune,
+        )
+        calendar = await desk.calendar()
+        at = local(now)
+        today = at.date()
+        if (
+            not calendar.is_working_day(today)
+            or not self.config.work_start <= at.time() < self.config.work_end
+        ):
+            return
+        cases = await uow.cases.queue(commune.id, statuses=sorted(OPEN_STATUSES), limit=100_000)
+        dues = [(case, await desk.due(case)) for case in cases]
+        for case, due in dues:
+            if due is not None:
+                await self._case(desk, calendar, case, due, today, report)
+        if self.config.digest:
+            await self._digest(desk, calendar, dues, today, report)
+
+    async def _case(
+        self, desk: Desk, calendar: WorkCalendar, case: Case, due: Due, today: date, report: SweepReport
+    ) -> None:
+        base = f"case:{case.id}:{due.deadline.rule.id}:{due.day.isoformat()}"
+        about = {
+            "code": case.code,
+            "kind": desk.kind_label(case.kind),
+            "stage": desk.t(due.stage),
+            "date": desk.day(due.day),
+        }
+        chats = await unit_chats(desk, case.unit_id) if case.unit_id is not None else await office_chats(desk)
+        if today <= due.day:
+            left = working_days_between(calendar, today, due.day)
+            if left in self.config.before_working_days:
+                text = (
+                    desk.t(Msg.REMINDER_DUE_TODAY, **about)
+                    if left == 0
+                    else (desk.t(Msg.REMINDER_BEFORE, days=left, **about))
+                )
+                report.reminders += await self._send(desk, case, f"{base}:before:{left}", chats, text)
+            return
+        late = working_days_between(calendar, due.day, today)
+        if late == 0:
+            return  # the due day fell on a day off and today is the first working day after it
+        if case.unit_id is not None:
+            chats = list(dict.fromkeys([*chats, *await office_chats(desk)]))  # the office hears of it too
+        text = desk.t(Msg.REMINDER_OVERDUE, days=late, **about)
+        report.reminders += await self._send(desk, case, f"{base}:overdue:{today.isoformat()}", chats, text)
+        if late >= self.config.escalate_after_working_days:
+            unit = (
+                await desk.unit_name(case.unit_id)
+                if case.unit_id is not None
+                else desk.t(Msg.REMINDER_NO_UNIT)
+            )
+            text = desk.t(Msg.REMINDER_ESCALATED, days=late, unit=unit, **about)
+            report.escalations += await self._send(
+                desk, case, f"{base}:escalated", await leader_chats(desk), text
+            )
+
+    async def _send(
+        self, desk: Desk, case: Case | None, key: str, chats: list[tuple[str, str]], text: str
+    ) -> int:
+        """Queue ``text`` to ``chats`` unless ``key`` was sent before; 1 if it was queued now."""
+        if not chats or not await desk.uow.reminders.claim(desk.commune.id, key, desk.now):
+            return 0
+        for channel, chat_id in chats:
+            await desk.mail.send(
+                channel,
+                chat_id,
+                Reply(text),
+                key=f"{key}:{channel}:{chat_id}",
+                commune_id=desk.commune.id,
+                case_id=case.id if case is not None else None,
+            )
+        return 1
+
+    async def _digest(
+        self,
+        desk: Desk,
+        calendar: WorkCalendar,
+        dues: list[tuple[Case, Due | None]],
+        today: date,
+        report: SweepReport,
+    ) -> None:
+        if not dues:
+            return  # no open case: nothing to report this morning
+        new = sum(1 for case, _ in dues if case.status is CaseStatus.MOI_TIEP_NHAN)
+        soon = overdue = 0
+        per_unit: Counter[int] = Counter()
+        late_per_unit: Counter[int] = Counter()
+        for case, due in dues:
+            if case.unit_id is not None:
+                per_unit[case.unit_id] += 1
+            if due is None:
+                continue
+            if due.day < today:
+                overdue += 1
+                if case.unit_id is not None:
+                    late_per_unit[case.unit_id] += 1
+            elif working_days_between(calendar, today, due.day) <= max(self.config.before_working_days):
+                soon += 1
+        lines = [desk.t(Msg.REMINDER_DIGEST, date=desk.day(today), new=new, soon=soon, overdue=overdue)]
+        for unit_id, count in sorted(per_unit.items()):
+            lines.append(
+                desk.t(
+                    Msg.REMINDER_DIGEST_UNIT,
+                    unit=await desk.unit_name(unit_id),
+                    open=count,
+                    overdue=late_per_unit[unit_id],
+                )
+            )
+        key = f"digest:{desk.commune.id}:{today.isoformat()}"
+        report.digests += await self._send(desk, None, key, await office_chats(desk), "\n".join(lines))
