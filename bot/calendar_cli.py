@@ -7,6 +7,7 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.exits import EXIT_OK, EXIT_USAGE
 from deadlines.calendar import OverrideKind
 from handlers.calendar import change_day, year_listing
 from handlers.catalogue.keys import Msg
@@ -14,26 +15,20 @@ from handlers.labels import commune_in_sentence
 from handlers.office.workdays import WEEKDAYS
 
 if TYPE_CHECKING:
+    from bot.bootstrap import App
     from bot.cli import Cli
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+    from handlers.ports import UnitOfWork
+    from models.commune import Commune
 
 
 async def cmd_calendar_show(cli: Cli, args: argparse.Namespace) -> int:
     if not 1900 <= args.year <= 2200:
         cli.say(Msg.CLI_CALENDAR_BAD_YEAR, err=True, year=args.year)
         return EXIT_USAGE
-    app = await cli.open_app()
-    if app is None:
-        return EXIT_FAILURE
-    try:
-        async with app.uow_factory() as uow:
-            commune = await cli.commune(uow, args.commune)
-            if commune is None:
-                return EXIT_USAGE
-            entries = await year_listing(uow, commune.id, args.year)
-            name = commune_in_sentence(commune)
-        cli.say(Msg.CLI_CALENDAR_HEADER, year=args.year, commune=name)
+
+    async def work(app: App, uow: UnitOfWork, commune: Commune) -> int:
+        entries = await year_listing(uow, commune.id, args.year)
+        cli.say(Msg.CLI_CALENDAR_HEADER, year=args.year, commune=commune_in_sentence(commune))
         for entry in entries:
             cli.say(
                 Msg.CLI_CALENDAR_WORKED if entry.working else Msg.CLI_CALENDAR_OFF,
@@ -43,8 +38,8 @@ async def cmd_calendar_show(cli: Cli, args: argparse.Namespace) -> int:
                 own=cli.catalogue.text("vi", Msg.CLI_CALENDAR_OWN) if entry.own else "",
             )
         return EXIT_OK
-    finally:
-        await app.aclose()
+
+    return await cli.in_commune(args.commune, work)
 
 
 async def cmd_calendar_change(cli: Cli, args: argparse.Namespace) -> int:
@@ -58,27 +53,20 @@ async def cmd_calendar_change(cli: Cli, args: argparse.Namespace) -> int:
     if kind is not None and not reason:
         cli.say(Msg.CLI_CALENDAR_NEEDS_REASON, err=True)
         return EXIT_USAGE
-    app = await cli.open_app()
-    if app is None:
-        return EXIT_FAILURE
-    try:
-        async with app.uow_factory() as uow:
-            commune = await cli.commune(uow, args.commune)
-            if commune is None:
-                return EXIT_USAGE
-            change = await change_day(uow, commune, day, kind, reason=reason, by="cli", now=app.clock.now())
-            name = commune_in_sentence(commune)
-            await uow.commit()
+
+    async def work(app: App, uow: UnitOfWork, commune: Commune) -> int:
+        change = await change_day(uow, commune, day, kind, reason=reason, by="cli", now=app.clock.now())
+        await uow.commit()
         cli.say(
             Msg.CLI_CALENDAR_NOW_WORKING if change.working else Msg.CLI_CALENDAR_NOW_OFF,
             day=f"{day:%d/%m/%Y}",
             reason=change.reason,
-            commune=name,
+            commune=commune_in_sentence(commune),
         )
         cli.say(Msg.CLI_CALENDAR_MOVED, count=change.moved)
         return EXIT_OK
-    finally:
-        await app.aclose()
+
+    return await cli.in_commune(args.commune, work)
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

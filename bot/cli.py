@@ -21,6 +21,7 @@ from bot.calendar_cli import add_parsers as add_calendar_parsers
 from bot.communes_file import DEMO_COMMUNE, CommuneFileError, read_commune_file
 from bot.console import run_console, stdin_is_terminal
 from bot.deadline_cli import add_parsers as add_deadline_parsers
+from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.office_cli import add_parsers as add_office_parsers
 from bot.settings import ConfigFileMissing, Settings, load_settings
 from handlers.catalogue import Catalogue
@@ -32,7 +33,6 @@ from models.commune import Commune
 from store.database import create_engine
 from store.migrate import schema_state, upgrade
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
 
 
@@ -72,6 +72,23 @@ class Cli:
             return communes[0]
         self.say(Msg.CLI_NO_COMMUNE, err=True)
         return None
+
+    async def in_commune(
+        self, code: str | None, work: Callable[[App, UnitOfWork, Commune], Awaitable[int]]
+    ) -> int:
+        """Open the app and one unit of work, find the commune (``--commune`` or the only one) and run
+        ``work`` with them; its exit code, or 1 when the database cannot be used, 2 for an unknown commune."""
+        app = await self.open_app()
+        if app is None:
+            return EXIT_FAILURE
+        try:
+            async with app.uow_factory() as uow:
+                commune = await self.commune(uow, code)
+                if commune is None:
+                    return EXIT_USAGE
+                return await work(app, uow, commune)
+        finally:
+            await app.aclose()
 
     def _none(self) -> str:
         return self.catalogue.text("vi", Msg.CLI_NONE)

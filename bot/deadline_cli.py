@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.exits import EXIT_OK, EXIT_USAGE
 from deadlines.calendar import DEFAULT_OVERRIDES, WorkCalendar
 from deadlines.rules import RULES, DeadlineError, compute
 from handlers.catalogue.keys import Msg
@@ -18,8 +19,6 @@ from handlers.deadline_text import explain, refusal
 
 if TYPE_CHECKING:
     from bot.cli import Cli
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 async def cmd_deadline(cli: Cli, args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.communes_file import PROJECT_ROOT
+from bot.exits import EXIT_OK, EXIT_USAGE
 from handlers.catalogue.keys import Msg
 from handlers.classify import Classifier, Example, read_examples, training_examples
 from handlers.classify.evaluate import Accuracy, cross_validate, held_out
@@ -18,9 +19,11 @@ from handlers.office.admin import StaffError, grant, remove, staff_list
 from models.staff import Role
 
 if TYPE_CHECKING:
+    from bot.bootstrap import App
     from bot.cli import Cli
+    from handlers.ports import UnitOfWork
+    from models.commune import Commune
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 SHARED_PETITIONS = (
     PROJECT_ROOT.parent / "shared" / "data" / "petitions.jsonl",
     PROJECT_ROOT / "tests" / "data" / "shared_petitions.jsonl",
@@ -40,103 +43,82 @@ async def cmd_staff_add(cli: Cli, args: argparse.Namespace) -> int:
     if name is None:
         cli.say(Msg.CLI_STAFF_BAD_NAME, err=True, name=args.name)
         return EXIT_USAGE
-    app = await cli.open_app()
-    if app is None:
-        return EXIT_FAILURE
-    try:
-        async with app.uow_factory() as uow:
-            commune = await cli.commune(uow, args.commune)
-            if commune is None:
-                return EXIT_USAGE
-            units = {unit.code: unit for unit in await uow.communes.units(commune.id)}
-            unit = units.get(args.unit.upper()) if args.unit else None
-            if args.unit and unit is None:
-                cli.say(
-                    Msg.CLI_STAFF_UNKNOWN_UNIT,
-                    err=True,
-                    unit=args.unit,
-                    commune=commune.name,
-                    codes=", ".join(units),
-                )
-                return EXIT_USAGE
-            roles = [(Role(role), unit if Role(role) is Role.UNIT else None) for role in args.role]
-            channel, account = _account(args)
-            try:
-                await grant(
-                    uow,
-                    commune,
-                    channel=channel,
-                    account_id=account,
-                    chat_id=account,
-                    name=name,
-                    roles=roles,
-                    now=app.clock.now(),
-                )
-            except StaffError as error:
-                cli.say(error.key, err=True, **error.params)
-                return EXIT_USAGE
-            commune_name = commune.name
-            await uow.commit()
-        cli.say(Msg.CLI_STAFF_ADDED, name=name, roles=", ".join(args.role), commune=commune_name)
+
+    async def work(app: App, uow: UnitOfWork, commune: Commune) -> int:
+        units = {unit.code: unit for unit in await uow.communes.units(commune.id)}
+        unit = units.get(args.unit.upper()) if args.unit else None
+        if args.unit and unit is None:
+            cli.say(
+                Msg.CLI_STAFF_UNKNOWN_UNIT,
+                err=True,
+                unit=args.unit,
+                commune=commune.name,
+                codes=", ".join(units),
+            )
+            return EXIT_USAGE
+        roles = [(Role(role), unit if Role(role) is Role.UNIT else None) for role in args.role]
+        channel, account = _account(args)
+        try:
+            await grant(
+                uow,
+                commune,
+                channel=channel,
+                account_id=account,
+                chat_id=account,
+                name=name,
+                roles=roles,
+                now=app.clock.now(),
+            )
+        except StaffError as error:
+            cli.say(error.key, err=True, **error.params)
+            return EXIT_USAGE
+        await uow.commit()
+        cli.say(Msg.CLI_STAFF_ADDED, name=name, roles=", ".join(args.role), commune=commune.name)
         return EXIT_OK
-    finally:
-        await app.aclose()
+
+    return await cli.in_commune(args.commune, work)
 
 
 async def cmd_staff_list(cli: Cli, args: argparse.Namespace) -> int:
-    app = await cli.open_app()
-    if app is None:
-        return EXIT_FAILURE
-    try:
-        async with app.uow_factory() as uow:
-            commune = await cli.commune(uow, args.commune)
-            if commune is None:
-                return EXIT_USAGE
-            units = {u.id: u.code for u in await uow.communes.units(commune.id, include_inactive=True)}
-            entries = await staff_list(uow, commune.id)
-            if not entries:
-                cli.say(Msg.CLI_STAFF_NONE, commune=commune.name, code=commune.code)
-                return EXIT_OK
-            cli.say(Msg.CLI_STAFF_HEADER, commune=commune.name)
-            for entry in entries:
-                roles = ", ".join(
-                    f"{role.role.value} {units.get(role.unit_id or 0, '')}".strip() for role in entry.roles
-                )
-                cli.say(
-                    Msg.CLI_STAFF_LINE,
-                    name=entry.member.name,
-                    channel=entry.member.channel,
-                    account=entry.member.account_id,
-                    roles=roles,
-                )
+    async def work(app: App, uow: UnitOfWork, commune: Commune) -> int:
+        units = {u.id: u.code for u in await uow.communes.units(commune.id, include_inactive=True)}
+        entries = await staff_list(uow, commune.id)
+        if not entries:
+            cli.say(Msg.CLI_STAFF_NONE, commune=commune.name, code=commune.code)
+            return EXIT_OK
+        cli.say(Msg.CLI_STAFF_HEADER, commune=commune.name)
+        for entry in entries:
+            roles = ", ".join(
+                f"{role.role.value} {units.get(role.unit_id or 0, '')}".strip() for role in entry.roles
+            )
+            cli.say(
+                Msg.CLI_STAFF_LINE,
+                name=entry.member.name,
+                channel=entry.member.channel,
+                account=entry.member.account_id,
+                roles=roles,
+            )
         return EXIT_OK
-    finally:
-        await app.aclose()
+
+    return await cli.in_commune(args.commune, work)
 
 
 async def cmd_staff_remove(cli: Cli, args: argparse.Namespace) -> int:
-    app = await cli.open_app()
-    if app is None:
-        return EXIT_FAILURE
-    try:
-        channel, account = _account(args)
-        async with app.uow_factory() as uow:
-            commune = await cli.commune(uow, args.commune)
-            if commune is None:
-                return EXIT_USAGE
-            member = next(
-                (m for m in await uow.staff.memberships(channel, account) if m.commune_id == commune.id), None
-            )
-            if member is None:
-                cli.say(Msg.CLI_STAFF_NOT_FOUND, err=True, account=account, commune=commune.name)
-                return EXIT_USAGE
-            await remove(uow, member, app.clock.now())
-            removed = member.name
-            await uow.commit()
-        cli.say(Msg.CLI_STAFF_REMOVED, name=removed)
+    channel, account = _account(args)
+
+    async def work(app: App, uow: UnitOfWork, commune: Commune) -> int:
+        member = next(
+            (m for m in await uow.staff.memberships(channel, account) if m.commune_id == commune.id), None
+        )
+        if member is None:
+            cli.say(Msg.CLI_STAFF_NOT_FOUND, err=True, account=account, commune=commune.name)
+            return EXIT_USAGE
+        await remove(uow, member, app.clock.now())
+        await uow.commit()
+        cli.say(Msg.CLI_STAFF_REMOVED, name=member.name)
         return EXIT_OK
-    finally:
-        await app.aclose()
+
+    return await cli.in_commune(args.commune, work)
 
 
 # -- classify ---------------------------------------------------------------------------------------------
