@@ -3,11 +3,12 @@ changes, and changing it — which moves the deadlines of open cases, recorded o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
-from handlers.office.due import case_due
+from handlers.office.due import case_due, is_remote
 from handlers.ports import UnitOfWork
 from models.calendar import CalendarOverride
 from models.commune import Commune
@@ -15,9 +16,13 @@ from models.enums import OPEN_STATUSES, ActorKind, CaseAction
 
 
 async def commune_calendar(uow: UnitOfWork, commune_id: int) -> WorkCalendar:
-    rows = await uow.calendar.overrides(commune_id)
+    return calendar_with(await uow.calendar.overrides(commune_id))
+
+
+def calendar_with(rows: Sequence[CalendarOverride]) -> WorkCalendar:
+    """The shipped calendar with a commune's own overrides on top (theirs win)."""
     own = [Override(row.day, row.kind, row.reason) for row in rows]
-    return WorkCalendar.with_overrides([*DEFAULT_OVERRIDES, *own])  # the commune's own win
+    return WorkCalendar.with_overrides([*DEFAULT_OVERRIDES, *own])
 
 
 @dataclass(frozen=True)
@@ -41,20 +46,24 @@ async def change_day(
 ) -> CalendarChange:
     """Make ``day`` a day off (``OFF``), a working day (``WORK``), or what the shipped calendar says (None),
     then recompute the deadlines of the commune's open cases, recording the change on each that moved."""
-    before = await commune_calendar(uow, commune.id)
-    existing = next((row for row in await uow.calendar.overrides(commune.id) if row.day == day), None)
+    rows = list(await uow.calendar.overrides(commune.id))
+    before = calendar_with(rows)
+    existing = next((row for row in rows if row.day == day), None)
     if kind is None:
         if existing is not None:
             await uow.calendar.remove(existing)
+            rows.remove(existing)
     elif existing is not None:
         existing.kind, existing.reason, existing.set_by, existing.set_at = kind, reason, by, now
     else:
-        await uow.calendar.add(
-            CalendarOverride(commune_id=commune.id, day=day, kind=kind, reason=reason, set_by=by, set_at=now)
+        added = CalendarOverride(
+            commune_id=commune.id, day=day, kind=kind, reason=reason, set_by=by, set_at=now
         )
-    after = await commune_calendar(uow, commune.id)
+        await uow.calendar.add(added)
+        rows.append(added)
+    after = calendar_with(rows)
     moved = 0
-    remote = bool(commune.settings.get("remote_area"))
+    remote = is_remote(commune)
     for case in await uow.cases.queue(commune.id, statuses=sorted(OPEN_STATUSES), limit=100_000):
         old, new = case_due(case, before, remote=remote), case_due(case, after, remote=remote)
         if old is None or new is None or old.day == new.day:
@@ -83,8 +92,9 @@ class DayEntry:
 async def year_listing(uow: UnitOfWork, commune_id: int, year: int) -> list[DayEntry]:
     """The year's days off that are not ordinary weekends, and the days worked that would be off (make-up
     Saturdays, a holiday the commune works)."""
-    calendar = await commune_calendar(uow, commune_id)
-    own = {row.day for row in await uow.calendar.overrides(commune_id)}
+    rows = await uow.calendar.overrides(commune_id)
+    calendar = calendar_with(rows)
+    own = {row.day for row in rows}
     entries = [DayEntry(day, False, reason, day in own) for day, reason in calendar.days_off(year)]
     for override in calendar.overrides.values():
         day = override.day

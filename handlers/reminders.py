@@ -115,16 +115,19 @@ class ReminderSweep:
         ):
             return
         cases = await uow.cases.queue(commune.id, statuses=sorted(OPEN_STATUSES), limit=100_000)
-        dues = [(case, await desk.due(case)) for case in cases]
-        for case, due in dues:
-            if due is not None:
-                await self._case(desk, calendar, case, due, today, report)
+        standings = [Standing.of(case, await desk.due(case), calendar, today) for case in cases]
+        chats = _Chats(desk)
+        for standing in standings:
+            await self._case(desk, chats, standing, today, report)
         if self.config.digest:
-            await self._digest(desk, calendar, dues, today, report)
+            await self._digest(desk, chats, standings, today, report)
 
     async def _case(
-        self, desk: Desk, calendar: WorkCalendar, case: Case, due: Due, today: date, report: SweepReport
+        self, desk: Desk, chats: _Chats, standing: Standing, today: date, report: SweepReport
     ) -> None:
+        case, due = standing.case, standing.due
+        if due is None:
+            return
         base = f"case:{case.id}:{due.deadline.rule.id}:{due.day.isoformat()}"
         about = {
             "code": case.code,
@@ -132,33 +135,31 @@ class ReminderSweep:
             "stage": desk.t(due.stage),
             "date": desk.day(due.day),
         }
-        chats = await unit_chats(desk, case.unit_id) if case.unit_id is not None else await office_chats(desk)
-        if today <= due.day:
-            left = working_days_between(calendar, today, due.day)
-            if left in self.config.before_working_days:
-                text = (
-                    desk.t(Msg.REMINDER_DUE_TODAY, **about)
-                    if left == 0
-                    else (desk.t(Msg.REMINDER_BEFORE, days=left, **about))
-                )
-                report.reminders += await self._send(desk, case, f"{base}:before:{left}", chats, text)
-            return
-        late = working_days_between(calendar, due.day, today)
-        if late == 0:
-            return  # the due day fell on a day off and today is the first working day after it
-        if case.unit_id is not None:
-            chats = list(dict.fromkeys([*chats, *await office_chats(desk)]))  # the office hears of it too
-        text = desk.t(Msg.REMINDER_OVERDUE, days=late, **about)
-        report.reminders += await self._send(desk, case, f"{base}:overdue:{today.isoformat()}", chats, text)
-        if late >= self.config.escalate_after_working_days:
-            unit = (
-                await desk.unit_name(case.unit_id)
-                if case.unit_id is not None
-                else desk.t(Msg.REMINDER_NO_UNIT)
+        if standing.late == 0:
+            left = standing.left
+            if left not in self.config.before_working_days:
+                return
+            text = (
+                desk.t(Msg.REMINDER_DUE_TODAY, **about)
+                if left == 0
+                else desk.t(Msg.REMINDER_BEFORE, days=left, **about)
             )
-            text = desk.t(Msg.REMINDER_ESCALATED, days=late, unit=unit, **about)
+            to = await chats.unit(case.unit_id) if case.unit_id is not None else await chats.office()
+            report.reminders += await self._send(desk, case, f"{base}:before:{left}", to, text)
+            return
+        late = standing.late  # today is a working day after the due day (a working day): at least 1
+        to = await chats.office()
+        if case.unit_id is not None:
+            to = list(dict.fromkeys([*await chats.unit(case.unit_id), *to]))  # the office hears of it too
+        text = desk.t(Msg.REMINDER_OVERDUE, days=late, **about)
+        report.reminders += await self._send(desk, case, f"{base}:overdue:{today.isoformat()}", to, text)
+        if late >= self.config.escalate_after_working_days:
+            unit = await desk.unit_name(case.unit_id) if case.unit_id is not None else ""
+            text = desk.t(
+                Msg.REMINDER_ESCALATED, days=late, unit=unit or desk.t(Msg.REMINDER_NO_UNIT), **about
+            )
             report.escalations += await self._send(
-                desk, case, f"{base}:escalated", await leader_chats(desk), text
+                desk, case, f"{base}:escalated", await chats.leaders(), text
             )
 
     async def _send(
@@ -179,29 +180,25 @@ class ReminderSweep:
         return 1
 
     async def _digest(
-        self,
-        desk: Desk,
-        calendar: WorkCalendar,
-        dues: list[tuple[Case, Due | None]],
-        today: date,
-        report: SweepReport,
+        self, desk: Desk, chats: _Chats, standings: list[Standing], today: date, report: SweepReport
     ) -> None:
-        if not dues:
+        if not standings:
             return  # no open case: nothing to report this morning
-        new = sum(1 for case, _ in dues if case.status is CaseStatus.MOI_TIEP_NHAN)
+        new = sum(1 for standing in standings if standing.case.status is CaseStatus.MOI_TIEP_NHAN)
         soon = overdue = 0
         per_unit: Counter[int] = Counter()
         late_per_unit: Counter[int] = Counter()
-        for case, due in dues:
-            if case.unit_id is not None:
-                per_unit[case.unit_id] += 1
-            if due is None:
+        for standing in standings:
+            unit_id = standing.case.unit_id
+            if unit_id is not None:
+                per_unit[unit_id] += 1
+            if standing.due is None:
                 continue
-            if due.day < today:
+            if standing.late:
                 overdue += 1
-                if case.unit_id is not None:
-                    late_per_unit[case.unit_id] += 1
-            elif working_days_between(calendar, today, due.day) <= max(self.config.before_working_days):
+                if unit_id is not None:
+                    late_per_unit[unit_id] += 1
+            elif standing.left <= max(self.config.before_working_days):
                 soon += 1
         lines = [desk.t(Msg.REMINDER_DIGEST, date=desk.day(today), new=new, soon=soon, overdue=overdue)]
         for unit_id, count in sorted(per_unit.items()):
@@ -214,4 +211,45 @@ class ReminderSweep:
                 )
             )
         key = f"digest:{desk.commune.id}:{today.isoformat()}"
-        report.digests += await self._send(desk, None, key, await office_chats(desk), "\n".join(lines))
+        report.digests += await self._send(desk, None, key, await chats.office(), "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an open case stands today against its running deadline, counted once per sweep."""
+
+    case: Case
+    due: Due | None
+    left: int  # working days until the due day (0 on it); 0 when overdue or no deadline runs
+    late: int  # working days past the due day; 0 when not overdue
+
+    @classmethod
+    def of(cls, case: Case, due: Due | None, calendar: WorkCalendar, today: date) -> Standing:
+        if due is None:
+            return cls(case, None, 0, 0)
+        if today <= due.day:
+            return cls(case, due, working_days_between(calendar, today, due.day), 0)
+        return cls(case, due, 0, working_days_between(calendar, due.day, today))
+
+
+class _Chats:
+    """Who gets the sweep's messages, looked up only when something is due and then remembered."""
+
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
+        self._known: dict[tuple[str, int], list[tuple[str, str]]] = {}
+
+    async def office(self) -> list[tuple[str, str]]:
+        if ("office", 0) not in self._known:
+            self._known["office", 0] = await office_chats(self._desk)
+        return self._known["office", 0]
+
+    async def unit(self, unit_id: int) -> list[tuple[str, str]]:
+        if ("unit", unit_id) not in self._known:
+            self._known["unit", unit_id] = await unit_chats(self._desk, unit_id)
+        return self._known["unit", unit_id]
+
+    async def leaders(self) -> list[tuple[str, str]]:
+        if ("leaders", 0) not in self._known:
+            self._known["leaders", 0] = await leader_chats(self._desk)
+        return self._known["leaders", 0]

@@ -4,8 +4,9 @@ mailbox for messages to other chats, and the time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
 from deadlines.calendar import WorkCalendar
 from handlers.calendar import commune_calendar
@@ -14,13 +15,14 @@ from handlers.catalogue.keys import Msg
 from handlers.formatting import format_date, format_datetime, local
 from handlers.labels import KIND_LABELS, STATUS_LABELS, commune_in_sentence
 from handlers.mail import Mailbox
-from handlers.office.due import Due, case_due
+from handlers.office.due import Due, case_due, is_remote
 from handlers.office.services import Office
 from handlers.ports import UnitOfWork
 from models.case import Case
 from models.commune import Commune, Field, Unit, Village
 from models.enums import CaseKind, CaseStatus
 
+T = TypeVar("T")
 STAFF_LANGUAGE = "vi"  # the staff of a Vietnamese commune office work in Vietnamese
 ENTERED_SOURCES = ("paper", "phone", "reception")  # how a clerk may have received a petition
 
@@ -57,8 +59,7 @@ class Desk:
 
     async def due(self, case: Case) -> Due | None:
         """The deadline the case runs against now, on the commune's calendar."""
-        remote = bool(self.commune.settings.get("remote_area"))
-        return case_due(case, await self.calendar(), remote=remote)
+        return case_due(case, await self.calendar(), remote=is_remote(self.commune))
 
     def overdue(self, due: Due) -> bool:
         return due.overdue(local(self.now).date())
@@ -127,19 +128,24 @@ class Desk:
         self._villages = await self.uow.communes.villages(self.commune.id, include_inactive=True)
         self._all_loaded = True
 
-    async def field_label(self, slug: str, language: str = STAFF_LANGUAGE) -> str:
-        found = next((item for item in await self.fields() if item.slug == slug), None)
+    async def _find(
+        self, items: Callable[[], Awaitable[Sequence[T]]], match: Callable[[T], bool]
+    ) -> T | None:
+        """The first of ``items`` that matches: among the active ones, then (once a desk) the retired too."""
+        found = next((item for item in await items() if match(item)), None)
         if found is None and not self._all_loaded:
             await self._retired()
-            found = next((item for item in await self.fields() if item.slug == slug), None)
+            found = next((item for item in await items() if match(item)), None)
+        return found
+
+    async def field_label(self, slug: str, language: str = STAFF_LANGUAGE) -> str:
+        found = await self._find(self.fields, lambda item: item.slug == slug)
         return found.label_for(language) if found is not None else slug
 
     async def unit(self, unit_id: int | None) -> Unit | None:
-        found = next((unit for unit in await self.units() if unit.id == unit_id), None)
-        if found is None and unit_id is not None and not self._all_loaded:
-            await self._retired()
-            found = next((unit for unit in await self.units() if unit.id == unit_id), None)
-        return found
+        if unit_id is None:
+            return None
+        return await self._find(self.units, lambda unit: unit.id == unit_id)
 
     async def unit_name(self, unit_id: int | None) -> str:
         unit = await self.unit(unit_id)
@@ -156,8 +162,5 @@ class Desk:
     async def village_name(self, village_id: int | None) -> str | None:
         if village_id is None:
             return None
-        found = next((v.name for v in await self.villages() if v.id == village_id), None)
-        if found is None and not self._all_loaded:
-            await self._retired()
-            found = next((v.name for v in await self.villages() if v.id == village_id), None)
-        return found
+        found = await self._find(self.villages, lambda village: village.id == village_id)
+        return found.name if found is not None else None

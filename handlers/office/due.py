@@ -15,6 +15,7 @@ from deadlines.rules import RULES, Deadline, compute
 from handlers.catalogue.keys import Msg
 from handlers.formatting import local
 from models.case import Case
+from models.commune import Commune
 from models.enums import CaseKind, CaseStatus
 
 FIRST_RULES: dict[CaseKind, tuple[str, Msg]] = {
@@ -42,6 +43,11 @@ class Due:
 
     def overdue(self, today: date) -> bool:
         return today > self.deadline.due
+
+
+def is_remote(commune: Commune) -> bool:
+    """A commune in a remote area (vùng sâu, vùng xa) gets the longer legal periods."""
+    return bool(commune.settings.get("remote_area"))
 
 
 def case_due(case: Case, calendar: WorkCalendar, *, remote: bool = False) -> Due | None:

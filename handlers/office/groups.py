@@ -18,21 +18,21 @@ from handlers.office.desk import Desk
 from handlers.office.services import Office
 from handlers.ports import UnitOfWork
 from handlers.replies import Reply
-from models.staff import Role
+from models.staff import Role, StaffGroup
 
 log = logging.getLogger(__name__)
 
 
-async def unlink_group(uow: UnitOfWork, channel: str, chat_id: str) -> bool:
-    """Stop sending to a linked group that refuses our messages; True when a linked group was unlinked."""
+async def unlink_group(uow: UnitOfWork, channel: str, chat_id: str) -> StaffGroup | None:
+    """Stop sending to a linked group that refuses our messages; the group, when a linked one was unlinked."""
     group = await uow.staff.group(channel, chat_id)
     if group is None or not group.active:
-        return False
+        return None
     group.active = False
     log.warning(
         "the bot can no longer write to linked staff group %s of commune %d", group.id, group.commune_id
     )
-    return True
+    return group
 
 
 async def group_removed(
@@ -47,8 +47,8 @@ async def group_removed(
 ) -> int:
     """The bot was removed from a group. If it was linked: unlink it and tell the commune's admins and clerks
     in their own chats. Returns how many were told."""
-    group = await uow.staff.group(channel, chat_id)
-    if group is None or not await unlink_group(uow, channel, chat_id):
+    group = await unlink_group(uow, channel, chat_id)
+    if group is None:
         return 0
     commune = await uow.communes.get(group.commune_id)
     if commune is None:

@@ -46,10 +46,6 @@ DETAIL_KEYS: dict[CaseAction, tuple[str, ...]] = {
 }
 
 
-def remote(turn: StaffTurn) -> bool:
-    return bool(turn.desk.commune.settings.get("remote_area"))
-
-
 async def due_text(turn: StaffTurn, case: Case) -> str:
     due = await turn.desk.due(case)
     if due is None:
@@ -92,8 +88,9 @@ async def show_case(turn: StaffTurn, case: Case) -> None:
         explained = explain(turn.t, due.deadline, await desk.calendar(), stage=due.stage)
         lines.append(turn.t(Msg.DEADLINE_OVERDUE, text=explained) if desk.overdue(due) else explained)
     lines.append(turn.t(Msg.OFFICE_VIEW_TIMELINE))
-    names = await _staff_names(turn, await turn.uow.cases.events(case.commune_id, case.id))
-    for event in await turn.uow.cases.events(case.commune_id, case.id):
+    events = await turn.uow.cases.events(case.commune_id, case.id)
+    names = await _staff_names(turn, events)
+    for event in events:
         lines.append(_event_line(turn, case, event, names, identity))
     turn.say_text(
         "\n".join(lines),
