@@ -221,13 +221,21 @@ async def show_staff(turn: StaffTurn) -> None:
     turn.say_text("\n".join(lines), choices)
 
 
-async def confirm_removal(turn: StaffTurn, staff_id: int) -> None:
+async def _removable(turn: StaffTurn, staff_id: int) -> StaffMember | None:
+    """The active colleague ``staff_id`` of this commune, or None after saying why they cannot be removed."""
     member = await turn.uow.staff.get(turn.me.commune_id, staff_id)
     if member is None or not member.active:
         turn.say(Msg.OFFICE_STAFF_GONE)
-        return
+        return None
     if member.id == turn.me.id:
         turn.say(Msg.OFFICE_STAFF_SELF)
+        return None
+    return member
+
+
+async def confirm_removal(turn: StaffTurn, staff_id: int) -> None:
+    member = await _removable(turn, staff_id)
+    if member is None:
         return
     name = member.name or turn.t(Msg.OFFICE_STAFF_NO_NAME)
     turn.say_text(
@@ -237,12 +245,8 @@ async def confirm_removal(turn: StaffTurn, staff_id: int) -> None:
 
 
 async def remove_member(turn: StaffTurn, staff_id: int) -> None:
-    member = await turn.uow.staff.get(turn.me.commune_id, staff_id)
-    if member is None or not member.active:
-        turn.say(Msg.OFFICE_STAFF_GONE)
-        return
-    if member.id == turn.me.id:
-        turn.say(Msg.OFFICE_STAFF_SELF)
+    member = await _removable(turn, staff_id)
+    if member is None:
         return
     await remove(turn.uow, member, turn.now)
     turn.say(Msg.OFFICE_STAFF_REMOVED, name=member.name or turn.t(Msg.OFFICE_STAFF_NO_NAME))
