@@ -34,6 +34,9 @@ async def cmd_deadline(cli: Cli, args: argparse.Namespace) -> int:
     except ValueError:
         print(t(Msg.CLI_DEADLINE_BAD_DATE, text=args.start[:40]), file=sys.stderr)
         return EXIT_USAGE
+    if args.extensions < 0:
+        print(t(Msg.CLI_DEADLINE_BAD_COUNT), file=sys.stderr)
+        return EXIT_USAGE
     length = args.extension_days if args.extension_days is not None else rule.max_extension_days
     calendar = WorkCalendar.with_overrides(DEFAULT_OVERRIDES)
     try:
@@ -52,12 +55,6 @@ async def cmd_deadline(cli: Cli, args: argparse.Namespace) -> int:
     print(deadline.due.isoformat())
     print(explain(t, deadline, calendar))
     return EXIT_OK
-
-
-def _count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"cần một số tự nhiên, không phải «{text[:20]}»")
-    return int(text)
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -382,6 +382,7 @@ class Msg(StrEnum):
     DEADLINE_OVERDUE = "deadline.overdue"
     CLI_DEADLINE_UNKNOWN_RULE = "deadline.unknown_rule"
     CLI_DEADLINE_BAD_DATE = "deadline.bad_date"
+    CLI_DEADLINE_BAD_COUNT = "deadline.bad_count"
     REMINDER_BEFORE = "reminder.before"
     REMINDER_DUE_TODAY = "reminder.due_today"
     REMINDER_OVERDUE = "reminder.overdue"

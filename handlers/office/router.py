@@ -165,7 +165,7 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
 
 
 def _id(argument: str) -> int | None:
-    return int(argument) if argument.isdigit() else None
+    return int(argument) if argument.isdecimal() else None
 
 
 async def _button_assign(turn: StaffTurn, case: Case, argument: str) -> None:

@@ -32,7 +32,7 @@ ACTIONS: dict[str, OverrideKind | None] = {
 
 async def calendar_command(turn: StaffTurn, argument: str) -> None:
     words = argument.split()
-    if not words or words[0].isdigit():
+    if not words or words[0].isdecimal():
         year = int(words[0]) if words else local(turn.now).year
         if not 1900 <= year <= 2200:
             turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.OFFICE_USAGE_CALENDAR))

@@ -233,3 +233,11 @@ async def test_every_staff_command_has_its_own_help() -> None:
 async def test_staff_are_citizens_too_outside_staff_business(world: World, people: dict[str, Member]) -> None:
     reply = await people["clerk"].say("/guidon")
     assert "đồng ý" in reply.lower()
+
+
+async def test_a_forged_button_with_odd_digits_is_refused_without_an_error(
+    world: World, people: dict[str, Member]
+) -> None:
+    for token in ("s:acc:²", "s:rm:١٢", "s:asg:1:²"):
+        reply = await people["clerk"].press_token(token)
+        assert "sự cố" not in reply.lower()

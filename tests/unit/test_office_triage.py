@@ -401,3 +401,8 @@ async def test_calendar_commands_with_a_bad_date_or_no_reason_are_explained(
     assert (await clerk.say("/lichnghi lam 31/02/2026 Làm bù")).startswith("Ngày «31/02/2026» không hợp lệ")
     assert (await clerk.say("/lichnghi lam 24/11/2026")).startswith("Xin ghi lý do sau ngày")
     assert (await clerk.say("/lichnghi doi 24/11/2026 x")).startswith("Cú pháp: /lichnghi [NĂM]")
+    assert (await clerk.say("/lichnghi ²")).startswith("Cú pháp: /lichnghi [NĂM]")
+    assert (await clerk.say("/lichnghi 99999999999999999999")).startswith("Cú pháp: /lichnghi [NĂM]")
+    assert (await clerk.say("/lichnghi nghi 24/11/2026 " + "x" * 5000)).startswith(
+        "Từ nay 24/11/2026 là ngày nghỉ"
+    )
