@@ -84,6 +84,15 @@ class WorkCalendar:
                 counted += 1
         return day
 
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]; 0 when end is not after start."""
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count
+
     def days_off(self, year: int) -> list[tuple[date, str]]:
         """Every non-working day of the year that is not an ordinary weekend day, with its reason; and
         weekend days that are worked are listed too (as overrides)."""

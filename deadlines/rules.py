@@ -39,6 +39,9 @@ class Rule:
     extended_days: int | None = None  # tố cáo: xử lý ban đầu when several places must be checked
     max_extensions: int = 0
     max_extension_days: int = 0
+    # Time spent waiting for the citizen's additional information is not counted. Only where no statute
+    # fixes the period from receipt: the office's processing and the commune's own service level.
+    pausable: bool = False
 
 
 RULES: Final = MappingProxyType(
@@ -46,7 +49,9 @@ RULES: Final = MappingProxyType(
         rule.id: rule
         for rule in (
             # UNCONFIRMED whether working days: a default a commune may change (legal-rules.md §2).
-            Rule("xu_ly_don", 10, DayUnit.WORKING, Start.RECEIPT, "Thông tư 05/2021/TT-TTCP"),
+            Rule(
+                "xu_ly_don", 10, DayUnit.WORKING, Start.RECEIPT, "Thông tư 05/2021/TT-TTCP", pausable=True,
+            ),
             Rule("khieu_nai.thu_ly", 10, DayUnit.CALENDAR, Start.RECEIPT, "Điều 27 Luật Khiếu nại 2011"),
             Rule(
                 "khieu_nai.giai_quyet_lan_dau", 30, DayUnit.CALENDAR, Start.THU_LY, "Điều 28 Luật Khiếu nại 2011",
@@ -67,7 +72,10 @@ RULES: Final = MappingProxyType(
                 max_extensions=2, max_extension_days=30,
             ),
             # No single statute: the commune's own service level (defaults: urgent 1, normal 10 working days).
-            Rule("pakn", 10, DayUnit.WORKING, Start.RECEIPT, "quy định của UBND xã về trả lời phản ánh, kiến nghị"),
+            Rule(
+                "pakn", 10, DayUnit.WORKING, Start.RECEIPT, "quy định của UBND xã về trả lời phản ánh, kiến nghị",
+                pausable=True,
+            ),
         )
     }
 )  # fmt: skip
@@ -77,6 +85,7 @@ class Refusal(StrEnum):
     TOO_MANY_EXTENSIONS = "too_many_extensions"
     EXTENSION_LENGTH = "extension_length"
     NOT_EXTENDABLE = "not_extendable"
+    NOT_COMPLEX = "not_complex"  # the rule has no longer period for complex cases
 
 
 class DeadlineError(ValueError):
@@ -94,9 +103,10 @@ class Deadline:
 
     rule: Rule
     start: date
-    days: int  # the period after options and extensions
+    days: int  # the period after options and extensions (pauses not included)
     base_days: int  # the period before extensions
     extensions: tuple[int, ...]
+    paused_days: int  # days (in the rule's unit) not counted: waiting for the citizen
     last_day: date  # the period's last day as counted
     due: date  # the day it ends: ``last_day`` or, for calendar days, the next working day
     rolled_because: str | None  # why ``last_day`` is not a working day, when the due date moved
@@ -119,9 +129,12 @@ def compute(
     extended: bool = False,
     extensions: tuple[int, ...] = (),
     days: int | None = None,
+    paused: int = 0,
 ) -> Deadline:
     """The due date of ``rule`` counted from ``start``. ``days`` replaces the rule's period (a commune's own
-    service level for phản ánh, kiến nghị)."""
+    service level for phản ánh, kiến nghị); ``paused`` days, in the rule's unit, are not counted."""
+    if complex and not rule.complex_days:
+        raise DeadlineError(Refusal.NOT_COMPLEX, rule)
     if len(extensions) > rule.max_extensions:
         raise DeadlineError(Refusal.TOO_MANY_EXTENSIONS, rule)
     if any(not 1 <= extra <= rule.max_extension_days for extra in extensions):
@@ -139,10 +152,10 @@ def compute(
         base = rule.extended_days
     total = base + sum(extensions)
     if rule.unit is DayUnit.WORKING:
-        last = calendar.add_working_days(start, total)
+        last = calendar.add_working_days(start, total + paused)
         due = last
     else:
-        last = start + timedelta(days=total)
+        last = start + timedelta(days=total + paused)
         due = calendar.next_working_day(last)
     return Deadline(
         rule=rule,
@@ -150,6 +163,7 @@ def compute(
         days=total,
         base_days=base,
         extensions=extensions,
+        paused_days=paused,
         last_day=last,
         due=due,
         rolled_because=calendar.reason_off(last) if due != last else None,

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
-from handlers.office.due import case_due, is_remote
+from handlers.formatting import local
+from handlers.office.due import case_due
 from handlers.ports import UnitOfWork
 from models.calendar import CalendarOverride
 from models.commune import Commune
@@ -63,11 +64,14 @@ async def change_day(
         rows.append(added)
     after = calendar_with(rows)
     moved = 0
-    remote = is_remote(commune)
+    today = local(now).date()
     for case in await uow.cases.queue(commune.id, statuses=sorted(OPEN_STATUSES), limit=100_000):
-        old, new = case_due(case, before, remote=remote), case_due(case, after, remote=remote)
+        old = case_due(case, before, commune, today=today)
+        new = case_due(case, after, commune, today=today)
         if old is None or new is None or old.day == new.day:
             continue
+        if not new.paused:
+            case.due_on = new.day
         moved += 1
         await uow.cases.add_event(
             case.record(

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -74,6 +74,28 @@ class RoutingSpec(_Strict):
         return self
 
 
+class ServiceLevel(_Strict):
+    """Working days to answer a phản ánh, kiến nghị: normal and urgent (khẩn)."""
+
+    normal: int | None = Field(default=None, ge=1, le=60)
+    urgent: int | None = Field(default=None, ge=1, le=60)
+
+
+class ServiceLevels(ServiceLevel):
+    """The commune's own service level, and a field's own where it differs (keyed by field slug)."""
+
+    fields: dict[str, ServiceLevel] = Field(default_factory=dict)
+
+
+class SettingsSpec(BaseModel):
+    """``[settings]``: known keys are checked; others are kept as written."""
+
+    model_config = ConfigDict(extra="allow")
+
+    remote_area: bool = False  # vùng sâu, vùng xa: the longer legal periods
+    sla: ServiceLevels = Field(default_factory=ServiceLevels)
+
+
 class CommuneSpec(_Strict):
     """A commune as written in ``examples/commune.*.toml``."""
 
@@ -82,7 +104,7 @@ class CommuneSpec(_Strict):
     province: str = ""
     office_address: str = ""
     hotline: str = ""
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: SettingsSpec = Field(default_factory=SettingsSpec)
     villages: list[VillageSpec] = Field(default_factory=list)
     fields: list[FieldSpec] = Field(min_length=1)
     units: list[UnitSpec] = Field(default_factory=list)
@@ -107,6 +129,9 @@ class CommuneSpec(_Strict):
                 raise ValueError(f"duplicate {label}: {', '.join(duplicates)}")
         units = {u.code for u in self.units}
         slugs = {f.slug for f in self.fields}
+        unknown_sla = sorted(set(self.settings.sla.fields) - slugs)
+        if unknown_sla:
+            raise ValueError(f"settings.sla.fields: unknown field {', '.join(unknown_sla)}")
         for rule in self.routing:
             if rule.unit not in units:
                 raise ValueError(f"routing: unknown unit {rule.unit}")
@@ -196,7 +221,7 @@ async def import_commune(uow: UnitOfWork, spec: CommuneSpec, *, now: datetime) -
     commune.province = spec.province
     commune.office_address = spec.office_address
     commune.hotline = spec.hotline
-    commune.settings = dict(spec.settings)
+    commune.settings = spec.settings.model_dump(exclude_none=True)
     commune.updated_at = now
     cid = commune.id
     await _sync(

@@ -55,6 +55,8 @@ def explain(t: Words, deadline: Deadline, calendar: WorkCalendar, *, stage: Msg 
     added = t(Msg.DEADLINE_OPTIONS, options=", ".join(options)) if options else ""
     if deadline.extensions:
         added += t(Msg.DEADLINE_EXTENSIONS, count=len(deadline.extensions), days=sum(deadline.extensions))
+    if deadline.paused_days:
+        added += t(Msg.DEADLINE_PAUSED_DAYS, days=deadline.paused_days, unit=unit)
     text = t(
         Msg.DEADLINE_LINE,
         stage=t(stage or STAGE_OF_RULE.get(rule.id, Msg.STAGE_XU_LY_DON)),
@@ -115,6 +117,7 @@ REFUSALS: Final = MappingProxyType(
         Refusal.TOO_MANY_EXTENSIONS: Msg.DEADLINE_TOO_MANY_EXTENSIONS,
         Refusal.EXTENSION_LENGTH: Msg.DEADLINE_EXTENSION_LENGTH,
         Refusal.NOT_EXTENDABLE: Msg.DEADLINE_NOT_EXTENDABLE,
+        Refusal.NOT_COMPLEX: Msg.DEADLINE_NOT_COMPLEX,
     }
 )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from deadlines.calendar import WorkCalendar
 from handlers.catalogue import Catalogue
@@ -56,12 +56,7 @@ class SweepReport:
 
 def working_days_between(calendar: WorkCalendar, start: date, end: date) -> int:
     """Working days in (start, end]; 0 when end is not after start."""
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        if calendar.is_working_day(day):
-            count += 1
-    return count
+    return calendar.working_days_between(start, end)
 
 
 class ReminderSweep:
@@ -225,7 +220,7 @@ class Standing:
 
     @classmethod
     def of(cls, case: Case, due: Due | None, calendar: WorkCalendar, today: date) -> Standing:
-        if due is None:
+        if due is None or due.paused:  # no clock runs while waiting for the citizen
             return cls(case, None, 0, 0)
         if today <= due.day:
             return cls(case, due, working_days_between(calendar, today, due.day), 0)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.formatting import local
+from handlers.office.due import begin_stage, first_rule
 from handlers.ports import UnitOfWork
 from models.case import Case, CaseAttachment, CaseEvent
 from models.commune import Commune
@@ -87,6 +88,9 @@ async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: date
         language=command.language,
         source=command.source,
     )
+    begin_stage(
+        case, first_rule(command.commune, case)
+    )  # its due date is computed when the office takes it in
     await uow.cases.add(case)
     for info in command.attachments:
         await uow.cases.add_attachment(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import JSON_TYPE, AwareDateTime, Base, JsonDict, str_enum
@@ -23,6 +23,7 @@ class Case(Base):
         Index("ix_cases_commune_status", "commune_id", "status"),
         Index("ix_cases_commune_citizen", "commune_id", "citizen_id"),
         Index("ix_cases_office_pending", "office_pending"),
+        Index("ix_cases_commune_due", "commune_id", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
@@ -70,6 +71,21 @@ class Case(Base):
     likely_duplicates: Mapped[list[list[int]]] = mapped_column(JSON_TYPE, default_factory=list)
     # The day the case was accepted (thụ lý): resolution deadlines count from it.
     accepted_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
+    # The legal period the case runs against now (a rule id of ``deadlines.rules``: xử lý đơn, thụ lý, giải
+    # quyết…), the day its clock started, and the due date on the commune's calendar — kept on the case so
+    # queues and reminders can ask the database what is due, and recomputed when the calendar changes.
+    deadline_rule: Mapped[str | None] = mapped_column(String(40), default=None)
+    deadline_start: Mapped[date | None] = mapped_column(Date(), default=None)
+    due_on: Mapped[date | None] = mapped_column(Date(), default=None)
+    # The decisions that lengthen the period: phức tạp; the longer initial handling of a tố cáo; extensions
+    # (gia hạn, days each); and time paused while waiting for the citizen, where the rule allows it.
+    deadline_complex: Mapped[bool] = mapped_column(default=False)
+    deadline_extended: Mapped[bool] = mapped_column(default=False)
+    deadline_extensions: Mapped[list[int]] = mapped_column(JSON_TYPE, default_factory=list)
+    paused_on: Mapped[date | None] = mapped_column(Date(), default=None)
+    paused_days: Mapped[int] = mapped_column(default=0)  # in the rule's unit, from pauses that ended
+    # Urgent (khẩn): phản ánh, kiến nghị answered within the commune's shorter service level.
+    urgent: Mapped[bool] = mapped_column(default=False)
     # Bumped by every update: two clerks acting on the same case at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -81,6 +81,8 @@ class CaseAction(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     DEADLINE_MOVED = "deadline_moved"  # the calendar changed under a running deadline
+    EXTENDED = "extended"  # gia hạn, or the longer period of a complex case: a recorded decision
+    URGENCY = "urgency"  # marked urgent (khẩn) or not
 
 
 class ActorKind(StrEnum):

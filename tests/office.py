@@ -16,8 +16,9 @@ from handlers.office.services import Office
 from handlers.ports import UnitOfWorkFactory
 from handlers.replies import Reply
 from handlers.text import fold
+from models.case import Case, CaseEvent
 from models.commune import Commune
-from models.enums import AttachmentKind
+from models.enums import AttachmentKind, CaseAction
 from models.outbox import OutboxMessage
 from models.staff import Role
 from tests.chat import Chat
@@ -165,3 +166,20 @@ class World:
             if reply.text.startswith(code):
                 return reply
         raise AssertionError(f"no card for {code} in chat {chat_id}")
+
+
+def case_of(world: World, code: str) -> Case:
+    """The case with this receipt code, as the in-memory store holds it now."""
+    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    return next(c for c in world.uow_factory.store.all(Case) if c.code == code)
+
+
+def events_of(world: World, code: str, action: CaseAction | None = None) -> list[CaseEvent]:
+    """The case's timeline, or only its entries of one kind."""
+    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    case = case_of(world, code)
+    return [
+        e
+        for e in world.uow_factory.store.all(CaseEvent)
+        if e.case_id == case.id and (action is None or e.action is action)
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
@@ -111,7 +111,7 @@ class Turn:
     def when(self, moment: datetime) -> str:
         return format_datetime(self.catalogue, self.language, moment)
 
-    def day(self, moment: datetime) -> str:
+    def day(self, moment: date | datetime) -> str:
         return format_date(self.catalogue, self.language, moment)
 
     def kind_label(self, kind: CaseKind) -> str:

@@ -27,6 +27,10 @@ async def case_status_text(turn: Turn, case: Case) -> str:
         status=turn.status_label(case.status),
         timeline="\n".join(lines),
     )
+    if case.is_open and case.paused_on is not None:
+        text += "\n" + turn.t(Msg.TRACK_PAUSED)
+    elif case.is_open and case.due_on is not None:
+        text += "\n" + turn.t(Msg.TRACK_DUE, date=turn.day(case.due_on))
     if case.duplicate_of_id is not None:
         original = await turn.uow.cases.get(case.commune_id, case.duplicate_of_id)
         if original is not None:

@@ -40,6 +40,10 @@ class StaffCommand(StrEnum):
     STAFF = "staff"
     LINK = "link"
     CALENDAR = "calendar"
+    DEADLINE = "deadline"
+    EXTEND = "extend"
+    COMPLEX = "complex"
+    URGENT = "urgent"
 
 
 C = StaffCommand
@@ -67,6 +71,10 @@ STAFF_COMMANDS: Final = MappingProxyType(
         "nhansu": C.STAFF, "staff": C.STAFF,
         "ketnoi": C.LINK, "link": C.LINK,
         "lichnghi": C.CALENDAR, "calendar": C.CALENDAR,
+        "tinhhan": C.DEADLINE, "deadline": C.DEADLINE,
+        "giahan": C.EXTEND, "extend": C.EXTEND,
+        "phuctap": C.COMPLEX, "complex": C.COMPLEX,
+        "khan": C.URGENT, "urgent": C.URGENT,
     }
 )  # fmt: skip
 # Shared with citizens: they mean the staff version for staff members.
@@ -101,6 +109,10 @@ PERMISSIONS: Final = MappingProxyType(
         C.STAFF: frozenset({Role.ADMIN}),
         C.LINK: frozenset({Role.ADMIN}),
         C.CALENDAR: frozenset({Role.ADMIN}),
+        C.DEADLINE: TRIAGE | {Role.UNIT},
+        C.EXTEND: TRIAGE,
+        C.COMPLEX: TRIAGE,
+        C.URGENT: TRIAGE,
     }
 )
 

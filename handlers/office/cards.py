@@ -146,6 +146,8 @@ async def deadline_line(desk: Desk, case: Case) -> str:
     due = await desk.due(case)
     if due is None:
         return ""
+    if due.paused_since is not None:
+        return desk.t(Msg.CARD_PAUSED, stage=desk.t(due.stage), since=desk.day(due.paused_since))
     key = Msg.CARD_OVERDUE if desk.overdue(due) else Msg.CARD_DEADLINE
     return desk.t(key, stage=desk.t(due.stage), date=desk.day(due.day))
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from handlers.catalogue.keys import Msg
 from handlers.labels import KIND_LABELS
 from handlers.office.cards import token
+from handlers.office.due import begin_stage, pause, resolution_rule, restage
 from handlers.office.notices import notify_citizen, notify_unit
 from handlers.office.turn import StaffTurn
 from handlers.replies import Choice
 from handlers.text import fold_words, shorten
-from models.case import Case, CaseEvent, InfoRequest
+from models.case import Case, InfoRequest
 from models.commune import Unit
 from models.enums import OPEN_STATUSES, ActorKind, CaseAction, CaseKind, CaseStatus
 from models.errors import InvalidValue
@@ -63,17 +64,6 @@ async def _move(
     turn.touch(case)
 
 
-async def _record(
-    turn: StaffTurn, case: Case, action: CaseAction, data: dict[str, object], *, public: bool = False
-) -> CaseEvent:
-    event = case.record(
-        action, at=turn.now, actor_kind=ActorKind.STAFF, actor_id=turn.me.id, data=data, public=public
-    )
-    await turn.uow.cases.add_event(event)
-    turn.touch(case)
-    return event
-
-
 def _allowed(turn: StaffTurn, case: Case, statuses: frozenset[CaseStatus]) -> bool:
     if case.status in statuses:
         return True
@@ -89,6 +79,9 @@ def _unreached(turn: StaffTurn, case: Case, reached: bool) -> None:
 async def _accept(turn: StaffTurn, case: Case) -> bool:
     await _move(turn, case, S.DA_THU_LY, CaseAction.ACCEPTED)
     case.accepted_at = turn.now
+    if (rule := resolution_rule(case.kind)) != case.deadline_rule:
+        begin_stage(case, rule)  # the resolution period; a phản ánh already on its service level keeps it
+    await turn.desk.due(case)
     return await notify_citizen(turn.desk, case, Msg.NOTICE_ACCEPTED, label="accepted")
 
 
@@ -130,7 +123,7 @@ async def assign(turn: StaffTurn, case: Case, unit: Unit | None) -> None:
     if case.status is S.DA_THU_LY:
         await _move(turn, case, S.DANG_XU_LY, CaseAction.ASSIGNED, data)
     else:
-        await _record(turn, case, CaseAction.ASSIGNED, data)
+        await turn.record(case, CaseAction.ASSIGNED, data)
     text = turn.t(
         Msg.OFFICE_ASSIGNED_NOTICE,
         unit=unit.name,
@@ -265,7 +258,10 @@ async def ask_info(turn: StaffTurn, case: Case, question: str | None) -> None:
         )
     )
     case.resume_status = case.status
-    await _move(turn, case, S.CHO_BO_SUNG, CaseAction.INFO_REQUESTED, {"question": question})
+    paused = pause(case, turn.desk.today)
+    await _move(
+        turn, case, S.CHO_BO_SUNG, CaseAction.INFO_REQUESTED, {"question": question, "paused": paused}
+    )
     language = await _citizen_language(turn, case)
     await notify_citizen(
         turn.desk,
@@ -275,7 +271,8 @@ async def ask_info(turn: StaffTurn, case: Case, question: str | None) -> None:
         question=question,
         choices=[Choice(f"n:info:{case.id}", turn.desk.t_in(language, Msg.NOTICE_INFO_BUTTON))],
     )
-    turn.say(Msg.OFFICE_INFO_REQUESTED, code=case.code)
+    clock = turn.t(Msg.OFFICE_CLOCK_PAUSED if paused else Msg.OFFICE_CLOCK_RUNS)
+    turn.say_text(f"{turn.t(Msg.OFFICE_INFO_REQUESTED, code=case.code)} {clock}")
 
 
 async def _citizen_online(turn: StaffTurn, case: Case) -> bool:
@@ -312,7 +309,7 @@ async def mark_duplicate(turn: StaffTurn, case: Case, original_text: str | None)
     case.resume_status = None
     await _close_info_request(turn, case)
     await _move(turn, case, S.TRUNG, CaseAction.MERGED, {"original": original.code})
-    await _record(turn, original, CaseAction.MERGED, {"duplicate": case.code})
+    await turn.record(original, CaseAction.MERGED, {"duplicate": case.code})
     await turn.clear_prompt()
     reached = await notify_citizen(
         turn.desk, case, Msg.NOTICE_DUPLICATE, label="duplicate", original=original.code
@@ -379,8 +376,9 @@ async def reclassify(turn: StaffTurn, case: Case, kind: CaseKind | None, reason:
     case.kind = kind
     if case.suggested_kind is kind:
         case.suggested_kind = None
-    await _record(
-        turn,
+    restage(turn.desk.commune, case)
+    await turn.desk.due(case)
+    await turn.record(
         case,
         CaseAction.RECLASSIFIED,
         {"from": old.value, "to": kind.value, "reason": reason.strip()},
@@ -402,7 +400,7 @@ async def note(turn: StaffTurn, case: Case, text: str | None) -> None:
     if not text:
         await turn.prompt("note", turn.t(Msg.OFFICE_NOTE_ASK, code=case.code), case=case)
         return
-    await _record(turn, case, CaseAction.NOTE, {"text": text.strip()})
+    await turn.record(case, CaseAction.NOTE, {"text": text.strip()})
     await turn.clear_prompt()
     turn.say(Msg.OFFICE_NOTED, code=case.code)
 
@@ -413,6 +411,6 @@ async def progress(turn: StaffTurn, case: Case, text: str | None) -> None:
     if not text:
         await turn.prompt("progress", turn.t(Msg.OFFICE_PROGRESS_ASK, code=case.code), case=case)
         return
-    await _record(turn, case, CaseAction.PROGRESS, {"text": text.strip()})
+    await turn.record(case, CaseAction.PROGRESS, {"text": text.strip()})
     await turn.clear_prompt()
     turn.say(Msg.OFFICE_PROGRESS_SAVED, code=case.code)

@@ -15,7 +15,7 @@ from handlers.catalogue.keys import Msg
 from handlers.formatting import format_date, format_datetime, local
 from handlers.labels import KIND_LABELS, STATUS_LABELS, commune_in_sentence
 from handlers.mail import Mailbox
-from handlers.office.due import Due, case_due, is_remote
+from handlers.office.due import Due, case_due
 from handlers.office.services import Office
 from handlers.ports import UnitOfWork
 from models.case import Case
@@ -58,11 +58,20 @@ class Desk:
         return self._calendar
 
     async def due(self, case: Case) -> Due | None:
-        """The deadline the case runs against now, on the commune's calendar."""
-        return case_due(case, await self.calendar(), remote=is_remote(self.commune))
+        """The deadline the case runs against now, on the commune's calendar; the case's stored due date
+        is brought up to date (None while the clock is paused or the case is closed)."""
+        due = case_due(case, await self.calendar(), self.commune, today=self.today)
+        stored = None if due is None or due.paused else due.day
+        if case.due_on != stored:
+            case.due_on = stored
+        return due
+
+    @property
+    def today(self) -> date:
+        return local(self.now).date()
 
     def overdue(self, due: Due) -> bool:
-        return due.overdue(local(self.now).date())
+        return due.overdue(self.today)
 
     # -- words -------------------------------------------------------------------------------------------
     def t(self, key: Msg, **params: object) -> str:

@@ -1,48 +1,61 @@
-"""Which legal deadline a case is running against now, for cards, queues and the overdue filter.
+"""The legal period a case runs against, kept on the case, and how it moves.
 
-Before thụ lý the office must process the petition (xử lý đơn; for a khiếu nại, decide on thụ lý within 10
-days; for a tố cáo, the initial handling within 7 working days). After thụ lý the resolution period runs from
-the acceptance day. The rules and their citations live in ``deadlines.rules``.
+Each open case carries its stage (a rule of ``deadlines.rules``), the day that stage's clock started, the
+decisions that lengthen it (phức tạp, the longer initial handling of a tố cáo, extensions) and the time it
+was paused waiting for the citizen; its due date is computed from those on the commune's calendar and stored
+on the case (``due_on``) so queues and reminders can ask the database.
+
+Stages by kind: a khiếu nại must be accepted (thụ lý) within 10 days of receipt, then resolved from the
+acceptance; a tố cáo has its initial handling (7 working days), then resolution from thụ lý. Phản ánh, kiến
+nghị and questions go through xử lý đơn and are answered within the commune's service level counted from
+receipt (per field and urgency; defaults: urgent 1, normal 10 working days); when that service level is
+shorter than xử lý đơn, it is the only clock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Final
 
 from deadlines.calendar import WorkCalendar
-from deadlines.rules import RULES, Deadline, compute
+from deadlines.rules import RULES, DayUnit, Deadline, Rule, Start, compute
 from handlers.catalogue.keys import Msg
+from handlers.deadline_text import STAGE_OF_RULE
 from handlers.formatting import local
 from models.case import Case
 from models.commune import Commune
-from models.enums import CaseKind, CaseStatus
+from models.enums import CaseKind
 
-FIRST_RULES: dict[CaseKind, tuple[str, Msg]] = {
-    CaseKind.KHIEU_NAI: ("khieu_nai.thu_ly", Msg.STAGE_KHIEU_NAI_THU_LY),
-    CaseKind.TO_CAO: ("to_cao.xu_ly_ban_dau", Msg.STAGE_TO_CAO_XU_LY_BAN_DAU),
+FIRST_RULES: Final[Mapping[CaseKind, str]] = {
+    CaseKind.KHIEU_NAI: "khieu_nai.thu_ly",
+    CaseKind.TO_CAO: "to_cao.xu_ly_ban_dau",
 }
-RESOLUTION_RULES: dict[CaseKind, tuple[str, Msg]] = {
-    CaseKind.KHIEU_NAI: ("khieu_nai.giai_quyet_lan_dau", Msg.STAGE_KHIEU_NAI_GIAI_QUYET),
-    CaseKind.TO_CAO: ("to_cao.giai_quyet", Msg.STAGE_TO_CAO_GIAI_QUYET),
+RESOLUTION_RULES: Final[Mapping[CaseKind, str]] = {
+    CaseKind.KHIEU_NAI: "khieu_nai.giai_quyet_lan_dau",
+    CaseKind.TO_CAO: "to_cao.giai_quyet",
 }
-DEFAULT_FIRST = ("xu_ly_don", Msg.STAGE_XU_LY_DON)
-DEFAULT_RESOLUTION = ("pakn", Msg.STAGE_PAKN)
-WAITING_FOR_TRIAGE = frozenset({CaseStatus.MOI_TIEP_NHAN})
-BEING_RESOLVED = frozenset({CaseStatus.DA_THU_LY, CaseStatus.DANG_XU_LY})
+PROCESSING, SERVICE = "xu_ly_don", "pakn"
+DEFAULT_SERVICE_DAYS: Final[Mapping[str, int]] = {"normal": 10, "urgent": 1}
 
 
 @dataclass(frozen=True)
 class Due:
     stage: Msg  # the name of the period, e.g. "Hạn thụ lý khiếu nại"
     deadline: Deadline
+    paused_since: date | None = None  # waiting for the citizen: the clock stands still
 
     @property
     def day(self) -> date:
         return self.deadline.due
 
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
     def overdue(self, today: date) -> bool:
-        return today > self.deadline.due
+        return not self.paused and today > self.deadline.due
 
 
 def is_remote(commune: Commune) -> bool:
@@ -50,16 +63,112 @@ def is_remote(commune: Commune) -> bool:
     return bool(commune.settings.get("remote_area"))
 
 
-def case_due(case: Case, calendar: WorkCalendar, *, remote: bool = False) -> Due | None:
-    """The deadline the case is running against, or None when no clock runs (waiting for the citizen,
-    or closed)."""
-    if case.status in WAITING_FOR_TRIAGE:
-        rule_id, stage = FIRST_RULES.get(case.kind, DEFAULT_FIRST)
-        start = local(case.received_at).date()
-    elif case.status in BEING_RESOLVED:
-        rule_id, stage = RESOLUTION_RULES.get(case.kind, DEFAULT_RESOLUTION)
-        accepted = case.accepted_at or case.received_at
-        start = local(accepted if RULES[rule_id].start == "thu_ly" else case.received_at).date()
+def service_days(commune: Commune, case: Case) -> int:
+    """The commune's service level for answering this phản ánh, kiến nghị (working days): the field's own,
+    else the commune's, else the default; urgent or normal."""
+    level = "urgent" if case.urgent else "normal"
+    sla: Mapping[str, Any] = commune.settings.get("sla") or {}
+    fields: Mapping[str, Any] = sla.get("fields") or {}
+    own: Mapping[str, Any] = fields.get(case.field_slug) or {}
+    return int(own.get(level, sla.get(level, DEFAULT_SERVICE_DAYS[level])))
+
+
+def first_rule(commune: Commune, case: Case) -> str:
+    """The stage a newly received case starts in."""
+    if case.kind in FIRST_RULES:
+        return FIRST_RULES[case.kind]
+    return SERVICE if service_days(commune, case) < RULES[PROCESSING].days else PROCESSING
+
+
+def resolution_rule(kind: CaseKind) -> str:
+    """The stage after thụ lý."""
+    return RESOLUTION_RULES.get(kind, SERVICE)
+
+
+def stage_start(case: Case, rule_id: str) -> date:
+    """What starts the rule's clock for this case: the receipt, or the acceptance."""
+    if RULES[rule_id].start is Start.THU_LY and case.accepted_at is not None:
+        return local(case.accepted_at).date()
+    return local(case.received_at).date()
+
+
+def begin_stage(case: Case, rule_id: str) -> None:
+    """Put the case on a new period: the decisions that lengthened the old one do not carry over."""
+    case.deadline_rule = rule_id
+    case.deadline_start = stage_start(case, rule_id)
+    case.deadline_complex = False
+    case.deadline_extended = False
+    case.deadline_extensions = []
+    case.paused_on = None
+    case.paused_days = 0
+    case.due_on = None
+
+
+def restage(commune: Commune, case: Case) -> None:
+    """After the kind or the urgency changed: the stage the case belongs in now. An accepted case keeps
+    counting from its acceptance; a new one from its receipt."""
+    wanted = resolution_rule(case.kind) if case.accepted_at is not None else first_rule(commune, case)
+    if wanted != case.deadline_rule:
+        begin_stage(case, wanted)
     else:
+        case.due_on = None  # the service level may have changed: computed again on the next read
+
+
+def elapsed(rule: Rule, calendar: WorkCalendar, since: date, today: date) -> int:
+    """Days in (since, today] in the rule's unit."""
+    if rule.unit is DayUnit.CALENDAR:
+        return max((today - since).days, 0)
+    return calendar.working_days_between(since, today)
+
+
+def pause(case: Case, today: date) -> bool:
+    """Waiting for the citizen: stop the clock if the rule allows it. True if it stopped."""
+    rule = RULES.get(case.deadline_rule or "")
+    if rule is None or not rule.pausable or case.paused_on is not None:
+        return False
+    case.paused_on = today
+    case.due_on = None
+    return True
+
+
+def resume(case: Case, calendar: WorkCalendar, today: date) -> int:
+    """The citizen answered (or the office moved on): the clock runs again; the days waited are added.
+    Returns the days added."""
+    rule = RULES.get(case.deadline_rule or "")
+    if rule is None or case.paused_on is None:
+        return 0
+    added = elapsed(rule, calendar, case.paused_on, today)
+    case.paused_days += added
+    case.paused_on = None
+    case.due_on = None
+    return added
+
+
+def case_due(
+    case: Case, calendar: WorkCalendar, commune: Commune, *, today: date | None = None
+) -> Due | None:
+    """The deadline the case runs against now, or None when it is closed. While paused, the due date
+    shown counts the days waited so far (``today``)."""
+    if not case.is_open:
         return None
-    return Due(stage, compute(RULES[rule_id], start, calendar, remote=remote))
+    if case.deadline_rule is None or case.deadline_rule not in RULES:
+        begin_stage(
+            case, first_rule(commune, case) if case.accepted_at is None else resolution_rule(case.kind)
+        )
+    rule = RULES[case.deadline_rule or PROCESSING]
+    start = case.deadline_start or stage_start(case, rule.id)
+    paused = case.paused_days
+    if case.paused_on is not None and today is not None:
+        paused += elapsed(rule, calendar, case.paused_on, today)
+    deadline = compute(
+        rule,
+        start,
+        calendar,
+        complex=case.deadline_complex and rule.complex_days is not None,
+        remote=is_remote(commune),
+        extended=case.deadline_extended and rule.extended_days is not None,
+        extensions=tuple(case.deadline_extensions),
+        days=service_days(commune, case) if rule.id == SERVICE else None,
+        paused=paused,
+    )
+    return Due(STAGE_OF_RULE.get(rule.id, Msg.STAGE_XU_LY_DON), deadline, case.paused_on)

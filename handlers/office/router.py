@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
-from handlers.office import admin, casework, enter, results, views, workdays
+from handlers.office import admin, casework, enter, results, timing, views, workdays
 from handlers.office.access import (
     ParsedStaffCommand,
     StaffCommand,
@@ -102,6 +102,9 @@ CASE_COMMANDS: dict[StaffCommand, tuple[CaseHandler, Msg]] = {
         lambda turn, case, rest: results.send_back(turn, case, None, rest or None),
         Msg.OFFICE_USAGE_RETURN,
     ),
+    C.EXTEND: (timing.extend, Msg.OFFICE_USAGE_EXTEND),
+    C.COMPLEX: (timing.make_complex, Msg.OFFICE_USAGE_COMPLEX),
+    C.URGENT: (timing.toggle_urgent, Msg.OFFICE_USAGE_URGENT),
 }
 HELP_TOPICS: dict[StaffCommand, Msg] = {
     C.QUEUE: Msg.OFFICE_ABOUT_QUEUE,
@@ -126,6 +129,10 @@ HELP_TOPICS: dict[StaffCommand, Msg] = {
     C.LINK: Msg.OFFICE_ABOUT_LINK,
     C.CANCEL: Msg.OFFICE_ABOUT_CANCEL,
     C.CALENDAR: Msg.OFFICE_ABOUT_CALENDAR,
+    C.DEADLINE: Msg.OFFICE_ABOUT_DEADLINE,
+    C.EXTEND: Msg.OFFICE_ABOUT_EXTEND,
+    C.COMPLEX: Msg.OFFICE_ABOUT_COMPLEX,
+    C.URGENT: Msg.OFFICE_ABOUT_URGENT,
 }
 
 
@@ -158,6 +165,7 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
     C.STAFF: lambda turn, argument: admin.show_staff(turn),
     C.LINK: admin.link_group,
     C.CALENDAR: workdays.calendar_command,
+    C.DEADLINE: timing.compute_command,
 }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from handlers.catalogue.keys import Msg
 from handlers.office.cards import office_chats, refresh_cards, unit_chats
 from handlers.office.desk import Desk
+from handlers.office.due import resume
 from handlers.office.notices import notify_chats
 from handlers.office.redact import mask_identity
 from handlers.text import fold_words, shorten
@@ -44,15 +45,17 @@ async def receive_info(
         )
     back = case.resume_status or CaseStatus.MOI_TIEP_NHAN
     case.resume_status = None
+    waited = resume(case, await desk.calendar(), desk.today)
     event = case.move_to(
         back,
         action=CaseAction.INFO_RECEIVED,
         at=desk.now,
         actor_kind=ActorKind.CITIZEN,
         actor_id=case.citizen_id,
-        data={"answer": text, "files": len(files)},
+        data={"answer": text, "files": len(files), "paused_days": waited},
     )
     await desk.uow.cases.add_event(event)
+    await desk.due(case)
     if text:
         case.search_text = f"{case.search_text} {fold_words(text)}".strip()
     await refresh_cards(desk, [case])

@@ -16,8 +16,9 @@ from handlers.office.services import Office
 from handlers.ports import UnitOfWork
 from handlers.replies import Choice, Reply
 from handlers.text import shorten
-from models.case import Case
+from models.case import Case, CaseEvent
 from models.commune import Commune
+from models.enums import ActorKind, CaseAction
 from models.errors import InvalidValue
 from models.staff import StaffGroup, StaffPrompt
 from models.values import ReceiptCode
@@ -137,6 +138,17 @@ class StaffTurn:
             return None
         self.case_id = case.id
         return case
+
+    async def record(
+        self, case: Case, action: CaseAction, data: dict[str, object], *, public: bool = False
+    ) -> CaseEvent:
+        """A timeline entry by this staff member that changes no status; the case's cards are refreshed."""
+        event = case.record(
+            action, at=self.now, actor_kind=ActorKind.STAFF, actor_id=self.me.id, data=data, public=public
+        )
+        await self.uow.cases.add_event(event)
+        self.touch(case)
+        return event
 
     def touch(self, *cases: Case) -> None:
         """These cases changed: their cards are edited once, at the end of the event."""

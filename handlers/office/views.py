@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from handlers.catalogue.keys import Msg
-from handlers.deadline_text import explain
 from handlers.office.cards import TRIAGE_ACTIONS, token, triage_choices
 from handlers.office.redact import mask_identity, visible_content
+from handlers.office.timing import deadline_lines
 from handlers.office.turn import StaffTurn
 from handlers.replies import Choice, Reply
 from handlers.text import fold_words, shorten
@@ -43,6 +43,8 @@ DETAIL_KEYS: dict[CaseAction, tuple[str, ...]] = {
     CaseAction.RECLASSIFIED: ("from", "to", "reason"),
     CaseAction.RESULT_RETURNED: ("comment",),
     CaseAction.DEADLINE_MOVED: ("from", "to"),
+    CaseAction.EXTENDED: ("from", "to", "reason"),
+    CaseAction.URGENCY: ("from", "to"),
 }
 
 
@@ -50,6 +52,8 @@ async def due_text(turn: StaffTurn, case: Case) -> str:
     due = await turn.desk.due(case)
     if due is None:
         return ""
+    if due.paused:
+        return turn.t(Msg.OFFICE_QUEUE_PAUSED)
     key = Msg.OFFICE_QUEUE_OVERDUE if turn.desk.overdue(due) else Msg.OFFICE_QUEUE_DUE
     return turn.t(key, date=turn.desk.day(due.day))
 
@@ -83,10 +87,7 @@ async def show_case(turn: StaffTurn, case: Case) -> None:
         lines.append(turn.t(Msg.OFFICE_VIEW_ATTACHMENTS, count=len(files)))
     if case.unit_id is not None:
         lines.append(turn.t(Msg.OFFICE_VIEW_UNIT, unit=await desk.unit_name(case.unit_id)))
-    due = await desk.due(case)
-    if due is not None:  # the full reasoning: period, start, law, days skipped or rolled over
-        explained = explain(turn.t, due.deadline, await desk.calendar(), stage=due.stage)
-        lines.append(turn.t(Msg.DEADLINE_OVERDUE, text=explained) if desk.overdue(due) else explained)
+    lines.extend(await deadline_lines(desk, case))
     lines.append(turn.t(Msg.OFFICE_VIEW_TIMELINE))
     events = await turn.uow.cases.events(case.commune_id, case.id)
     names = await _staff_names(turn, events)

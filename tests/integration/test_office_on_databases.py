@@ -4,7 +4,7 @@ invitations, and two clerks acting on one case at the same moment."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -143,6 +143,30 @@ async def test_calendar_changes_are_stored_and_move_open_deadlines(world: World,
     assert [(e.data["from"], e.data["to"]) for e in moved] == [("26/05/2026", "27/05/2026")]
     await admin.say("/lichnghi bo 19/05/2026")
     assert "Hạn xử lý đơn: 26/05/2026" in await admin.say(f"/hoso {code}")
+
+
+async def test_a_cases_stage_due_date_extensions_and_pause_are_stored(world: World, backend: Backend) -> None:
+    clerk = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
+    await clerk.say("/ketnoi", group=OFFICE_GROUP)
+    code = await world.citizen("5001").file_petition(
+        kind="Tố cáo",
+        field="Cán bộ",
+        content="Tôi tố cáo cán bộ địa chính xã nhận tiền để làm nhanh hồ sơ đất.",
+    )
+    [case] = await rows(backend, Case)
+    assert (case.deadline_rule, case.due_on) == ("to_cao.xu_ly_ban_dau", date(2026, 5, 21))
+    await clerk.say(f"/thuly {code}")
+    await clerk.say(f"/giahan {code} 30 Cần xác minh tại hai đơn vị")
+    [case] = await rows(backend, Case)
+    assert (case.deadline_rule, case.deadline_extensions, case.due_on) == (
+        "to_cao.giai_quyet",
+        [30],
+        date(2026, 7, 13),
+    )
+    road = await world.citizen("5002").file_petition(content=ROAD)
+    await clerk.say(f"/bosung {road} Xin gửi thêm ảnh.")
+    paused = next(c for c in await rows(backend, Case) if c.code == road)
+    assert (paused.paused_on, paused.due_on) == (date(2026, 5, 12), None)
 
 
 async def test_two_sweepers_racing_send_each_reminder_once(world: World, backend: Backend) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
-from deadlines.rules import RULES, DeadlineError, compute
+from deadlines.rules import RULES, DeadlineError, Refusal, compute
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "deadline-examples.csv"
 CALENDAR = WorkCalendar.with_overrides(DEFAULT_OVERRIDES)
@@ -61,6 +61,7 @@ RULE_IDS = st.sampled_from(sorted(RULES))
 def test_a_due_date_is_never_a_non_working_day(
     rule_id: str, start: date, complex: bool, remote: bool
 ) -> None:
+    complex = complex and RULES[rule_id].complex_days is not None
     deadline = compute(RULES[rule_id], start, CALENDAR, complex=complex, remote=remote)
     assert CALENDAR.is_working_day(deadline.due)
     assert deadline.due > start
@@ -90,3 +91,22 @@ def test_each_extension_moves_the_resolution_of_a_denunciation_later(
     twice = compute(rule, start, CALENDAR, extensions=(first, second))
     assert plain.due <= once.due <= twice.due
     assert plain.last_day < once.last_day < twice.last_day
+
+
+@given(rule_id=RULE_IDS, start=START_DAYS, paused=st.integers(1, 40))
+def test_days_paused_move_a_due_date_later_and_never_change_the_legal_period(
+    rule_id: str, start: date, paused: int
+) -> None:
+    plain = compute(RULES[rule_id], start, CALENDAR)
+    waited = compute(RULES[rule_id], start, CALENDAR, paused=paused)
+    assert waited.due >= plain.due
+    assert waited.last_day > plain.last_day
+    assert waited.days == plain.days
+    assert CALENDAR.is_working_day(waited.due)
+
+
+def test_only_rules_with_a_longer_complex_period_accept_complex() -> None:
+    with pytest.raises(DeadlineError) as refused:
+        compute(RULES["pakn"], date(2026, 1, 20), CALENDAR, complex=True)
+    assert refused.value.refusal is Refusal.NOT_COMPLEX
+    assert [rule for rule in RULES if RULES[rule].pausable] == ["xu_ly_don", "pakn"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from handlers.office.enter import parse_day
 from models.case import Case
 from models.enums import CaseStatus
@@ -16,13 +14,6 @@ from tests.office import OFFICE_GROUP, Member, World
 ROAD = (
     "Đường bê tông từ xóm Đồng Bầu ra trường tiểu học bị sụt lún một đoạn dài khoảng 10 mét, nước đọng sâu."
 )
-
-
-@pytest.fixture
-async def clerk(world: World) -> Member:
-    clerk = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
-    await clerk.say("/ketnoi", group=OFFICE_GROUP)
-    return clerk
 
 
 def cases(world: World) -> list[Case]:

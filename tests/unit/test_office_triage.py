@@ -4,39 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from deadlines.calendar import OverrideKind
 from handlers.calendar import change_day
 from handlers.office.groups import group_removed
 from handlers.reachability import chat_blocked
-from models.case import Case, CaseEvent
 from models.enums import CaseAction, CaseStatus
 from models.staff import Role
-from tests.fakes import FakeUnitOfWorkFactory
-from tests.office import OFFICE_GROUP, Member, World
+from tests.office import OFFICE_GROUP, Member, World, case_of, events_of
 
 ROAD = (
     "Đường bê tông từ xóm Đồng Bầu ra trường tiểu học bị sụt lún một đoạn dài khoảng 10 mét, nước đọng sâu."
 )
-
-
-@pytest.fixture
-async def clerk(world: World) -> Member:
-    clerk = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
-    await clerk.say("/ketnoi", group=OFFICE_GROUP)
-    return clerk
-
-
-def case_of(world: World, code: str) -> Case:
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
-    return next(c for c in world.uow_factory.store.all(Case) if c.code == code)
-
-
-def events_of(world: World, code: str) -> list[CaseEvent]:
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
-    case = case_of(world, code)
-    return [e for e in world.uow_factory.store.all(CaseEvent) if e.case_id == case.id]
 
 
 async def test_a_new_case_posts_a_card_with_what_triage_needs_and_no_identity(
@@ -192,7 +170,7 @@ async def test_asking_for_more_information_waits_for_the_citizen_and_takes_their
     assert case.status is CaseStatus.DA_THU_LY  # back where it was before the question
     assert "Người gửi đã bổ sung thông tin" in world.texts(OFFICE_GROUP)
     answered = [e for e in events_of(world, code) if e.action is CaseAction.INFO_RECEIVED]
-    assert answered[0].data == {"answer": "Ảnh chụp sáng nay ạ.", "files": 1}
+    assert answered[0].data == {"answer": "Ảnh chụp sáng nay ạ.", "files": 1, "paused_days": 0}
 
 
 async def test_the_answer_command_finds_the_one_case_waiting(world: World, clerk: Member) -> None:
@@ -364,6 +342,7 @@ async def test_a_calendar_change_moves_open_deadlines_and_records_it_on_each_cas
         )
         await uow.commit()
     assert (change.working, change.moved) == (False, 1)
+    assert case_of(world, code).due_on == date(2026, 5, 27)  # stored on the case for queues
     view = await clerk.say(f"/hoso {code}")
     assert "Hạn xử lý đơn: 27/05/2026 — 10 ngày làm việc" in view
     assert "không tính ngày nghỉ: Nghỉ đột xuất (19/05/2026)" in view
