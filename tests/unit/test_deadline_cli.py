@@ -72,6 +72,10 @@ def test_options_change_the_period_and_are_stated(capsys: pytest.CaptureFixture[
             ("khieu_nai.thu_ly", "2026-03-02", "--extended"),
             "Hạn thụ lý khiếu nại không có trường hợp gia hạn.",
         ),
+        (
+            ("pakn", "2026-03-02", "--complex"),
+            "Hạn trả lời không có thời hạn kéo dài cho vụ việc phức tạp.",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_a_clear_vietnamese_message(
