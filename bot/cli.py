@@ -24,6 +24,7 @@ from bot.deadline_cli import add_parsers as add_deadline_parsers
 from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.office_cli import add_parsers as add_office_parsers
 from bot.settings import ConfigFileMissing, Settings, load_settings
+from bot.tasks_cli import add_parsers as add_tasks_parsers
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.communes import import_commune
@@ -312,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_office_parsers(commands)
     add_deadline_parsers(commands)
     add_calendar_parsers(commands)
+    add_tasks_parsers(commands)
     return parser
 
 

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from deadlines.duties import Every, ReportDuty
 from handlers.ports import UnitOfWork
 from handlers.text import fold_words
 from models.commune import Commune, RoutingRule, Unit, Village
@@ -74,6 +75,34 @@ class RoutingSpec(_Strict):
         return self
 
 
+class ReportSpec(_Strict):
+    """A unit's recurring report: ``every`` month, quarter (in its last month), half year or year, due
+    ``before`` a day of the month ("14") or, for half-year and yearly reports, a day and month ("14/11")."""
+
+    title: str = Field(min_length=1, max_length=300)
+    unit: str
+    every: Every
+    before: str
+
+    @model_validator(mode="after")
+    def _before(self) -> ReportSpec:
+        self.duty()
+        return self
+
+    def duty(self) -> ReportDuty:
+        day_text, _, month_text = self.before.partition("/")
+        if not day_text.strip().isdecimal() or not 1 <= int(day_text) <= 31:
+            raise ValueError(f"before: a day of the month (1–31), not {self.before!r}")
+        month = None
+        if self.every.needs_month:
+            if not month_text.strip().isdecimal() or not 1 <= int(month_text) <= 12:
+                raise ValueError(f'before: a day and month such as "14/11" for a {self.every.value} report')
+            month = int(month_text)
+        elif month_text:
+            raise ValueError(f"before: only the day of the month for a {self.every.value} report")
+        return ReportDuty(self.title, self.unit, self.every, int(day_text), month)
+
+
 class ServiceLevel(_Strict):
     """Working days to answer a phản ánh, kiến nghị: normal and urgent (khẩn)."""
 
@@ -109,6 +138,7 @@ class CommuneSpec(_Strict):
     fields: list[FieldSpec] = Field(min_length=1)
     units: list[UnitSpec] = Field(default_factory=list)
     routing: list[RoutingSpec] = Field(default_factory=list)
+    reports: list[ReportSpec] = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
@@ -132,6 +162,9 @@ class CommuneSpec(_Strict):
         unknown_sla = sorted(set(self.settings.sla.fields) - slugs)
         if unknown_sla:
             raise ValueError(f"settings.sla.fields: unknown field {', '.join(unknown_sla)}")
+        unknown_units = sorted({report.unit for report in self.reports} - units)
+        if unknown_units:
+            raise ValueError(f"reports: unknown unit {', '.join(unknown_units)}")
         for rule in self.routing:
             if rule.unit not in units:
                 raise ValueError(f"routing: unknown unit {rule.unit}")
@@ -222,6 +255,8 @@ async def import_commune(uow: UnitOfWork, spec: CommuneSpec, *, now: datetime) -
     commune.office_address = spec.office_address
     commune.hotline = spec.hotline
     commune.settings = spec.settings.model_dump(exclude_none=True)
+    # The units' recurring reports live with the settings: read by ``handlers.plan.report_duties``.
+    commune.settings["reports"] = [report.model_dump(mode="json") for report in spec.reports]
     commune.updated_at = now
     cid = commune.id
     await _sync(

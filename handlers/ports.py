@@ -27,6 +27,7 @@ from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
 from models.enums import CaseStatus
 from models.outbox import OutboxMessage
+from models.plan import PlanTask
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 
 
@@ -273,6 +274,15 @@ class ReminderRepository(Protocol):
         ...
 
 
+class PlanRepository(Protocol):
+    async def tasks(self, commune_id: int, *, open_only: bool = True) -> Sequence[PlanTask]:
+        """The commune's plan tasks, by deadline."""
+        ...
+
+    async def get(self, commune_id: int, task_id: int) -> PlanTask | None: ...
+    async def add(self, task: PlanTask) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls everything back."""
 
@@ -285,6 +295,7 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     calendar: CalendarRepository
     reminders: ReminderRepository
+    plan: PlanRepository
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

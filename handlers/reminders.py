@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from deadlines.calendar import WorkCalendar
+from deadlines.duties import upcoming
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.formatting import local
@@ -25,6 +26,7 @@ from handlers.office.cards import leader_chats, office_chats, unit_chats
 from handlers.office.desk import Desk
 from handlers.office.due import Due
 from handlers.office.services import Office
+from handlers.plan import report_duties
 from handlers.ports import UnitOfWork, UnitOfWorkFactory
 from handlers.replies import Reply
 from models.case import Case
@@ -48,10 +50,12 @@ class SweepReport:
     reminders: int = 0
     escalations: int = 0
     digests: int = 0
+    tasks: int = 0  # reminders about the plan's tasks
+    reports: int = 0  # reminders about recurring reports
 
     @property
     def messages(self) -> int:
-        return self.reminders + self.escalations + self.digests
+        return self.reminders + self.escalations + self.digests + self.tasks + self.reports
 
 
 def working_days_between(calendar: WorkCalendar, start: date, end: date) -> int:
@@ -116,6 +120,7 @@ class ReminderSweep:
             await self._case(desk, chats, standing, today, report)
         if self.config.digest:
             await self._digest(desk, chats, standings, today, report)
+        await self._plan(desk, chats, calendar, today, report)
 
     async def _case(
         self, desk: Desk, chats: _Chats, standing: Standing, today: date, report: SweepReport
@@ -156,6 +161,49 @@ class ReminderSweep:
             report.escalations += await self._send(
                 desk, case, f"{base}:escalated", await chats.leaders(), text
             )
+
+    async def _plan(
+        self, desk: Desk, chats: _Chats, calendar: WorkCalendar, today: date, report: SweepReport
+    ) -> None:
+        """The plan's tasks (before the deadline, then every working morning until done) and the recurring
+        reports (before each due date), to the lead unit."""
+        offsets = self.config.before_working_days
+        horizon = today + timedelta(days=7 * (max(offsets, default=0) // 5 + 2))  # past the furthest offset
+        for task in await desk.uow.plan.tasks(desk.commune.id):
+            if task.due_on > horizon:
+                break  # by deadline: the rest are further away
+            about = {"id": task.id, "title": task.title, "date": desk.day(task.due_on)}
+            base = f"task:{task.id}:{task.due_on.isoformat()}"
+            if today <= task.due_on:
+                left = calendar.working_days_between(today, task.due_on)
+                if left not in offsets:
+                    continue
+                key, text = (
+                    f"{base}:before:{left}",
+                    desk.t(Msg.PLAN_TASK_TODAY if left == 0 else Msg.PLAN_TASK_BEFORE, days=left, **about),
+                )
+            else:
+                late = calendar.working_days_between(task.due_on, today)
+                key, text = f"{base}:late:{today.isoformat()}", desk.t(Msg.PLAN_TASK_LATE, days=late, **about)
+            report.tasks += await self._send(desk, None, key, await chats.unit(task.lead_unit_id), text)
+        units = {unit.code: unit for unit in await desk.active_units()}
+        for duty in report_duties(desk.commune):
+            unit = units.get(duty.unit)
+            if unit is None:
+                continue
+            for when in upcoming(duty, calendar, today, horizon):
+                left = calendar.working_days_between(today, when.due)
+                if left not in offsets:
+                    continue
+                text = desk.t(
+                    Msg.PLAN_REPORT_TODAY if left == 0 else Msg.PLAN_REPORT_BEFORE,
+                    title=duty.title,
+                    before=desk.day(when.before),
+                    date=desk.day(when.due),
+                    days=left,
+                )
+                key = f"report:{desk.commune.id}:{duty.key}:{when.due.isoformat()}:before:{left}"
+                report.reports += await self._send(desk, None, key, await chats.unit(unit.id), text)
 
     async def _send(
         self, desk: Desk, case: Case | None, key: str, chats: list[tuple[str, str]], text: str

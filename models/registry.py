@@ -16,6 +16,7 @@ from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
 from models.outbox import OutboxMessage
+from models.plan import PlanTask
 from models.processed import ProcessedEvent
 from models.reminder import SentReminder
 from models.staff import StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
@@ -37,6 +38,7 @@ __all__ = [
     "HotSpot",
     "InfoRequest",
     "OutboxMessage",
+    "PlanTask",
     "ProcessedEvent",
     "RoutingRule",
     "SentReminder",

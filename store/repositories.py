@@ -32,6 +32,7 @@ from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
 from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
+from models.plan import PlanTask
 from models.processed import ProcessedEvent
 from models.reminder import SentReminder
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
@@ -639,6 +640,25 @@ class SqlReminders:
             .returning(SentReminder.id)
         )
         return (await self._s.execute(statement)).scalar_one_or_none() is not None
+
+
+class SqlPlan:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def tasks(self, commune_id: int, *, open_only: bool = True) -> Sequence[PlanTask]:
+        query = select(PlanTask).where(PlanTask.commune_id == commune_id)
+        if open_only:
+            query = query.where(PlanTask.done_at.is_(None))
+        return (await self._s.scalars(query.order_by(PlanTask.due_on, PlanTask.id))).all()
+
+    async def get(self, commune_id: int, task_id: int) -> PlanTask | None:
+        task = await self._s.get(PlanTask, task_id)
+        return task if task is not None and task.commune_id == commune_id else None
+
+    async def add(self, task: PlanTask) -> None:
+        self._s.add(task)
+        await self._s.flush()
 
 
 class SqlStaff:

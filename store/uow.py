@@ -18,6 +18,7 @@ from handlers.ports import (
     ConcurrentUpdate,
     ConversationRepository,
     OutboxRepository,
+    PlanRepository,
     ProcessedEventRepository,
     ReminderRepository,
     StaffRepository,
@@ -30,6 +31,7 @@ from store.repositories import (
     SqlCommunes,
     SqlConversations,
     SqlOutbox,
+    SqlPlan,
     SqlProcessedEvents,
     SqlReminders,
     SqlStaff,
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
     staff: StaffRepository
     calendar: CalendarRepository
     reminders: ReminderRepository
+    plan: PlanRepository
 
     def __init__(
         self,
@@ -81,6 +84,7 @@ class SqlUnitOfWork:
         self.staff = SqlStaff(session)
         self.calendar = SqlCalendar(session)
         self.reminders = SqlReminders(session)
+        self.plan = SqlPlan(session)
         return self
 
     async def __aexit__(

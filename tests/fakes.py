@@ -31,6 +31,7 @@ from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
 from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
+from models.plan import PlanTask
 from models.processed import ProcessedEvent
 from models.reminder import SentReminder
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
@@ -541,6 +542,26 @@ class FakeReminders(_Repo):
         return True
 
 
+class FakePlan(_Repo):
+    async def tasks(self, commune_id: int, *, open_only: bool = True) -> Sequence[PlanTask]:
+        tasks = [
+            t for t in self.store.all(PlanTask) if t.commune_id == commune_id and (t.is_open or not open_only)
+        ]
+        return sorted(tasks, key=lambda t: (t.due_on, t.id))
+
+    async def get(self, commune_id: int, task_id: int) -> PlanTask | None:
+        task = self.store.rows.get(PlanTask, {}).get(task_id)
+        return task if task is not None and task.commune_id == commune_id else None
+
+    async def add(self, task: PlanTask) -> None:
+        if any(
+            (t.commune_id, t.title, t.due_on) == (task.commune_id, task.title, task.due_on)
+            for t in self.store.all(PlanTask)
+        ):
+            raise AssertionError("one task per commune, title and deadline")
+        self.store.insert(task)
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
@@ -553,6 +574,7 @@ class FakeUnitOfWork:
         self.staff = FakeStaff(store)
         self.calendar = FakeCalendar(store)
         self.reminders = FakeReminders(store)
+        self.plan = FakePlan(store)
         self._snapshot: Any = None
         self._committed = False
 

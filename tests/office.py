@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from handlers.catalogue import Catalogue
 from handlers.conversation.engine import ConversationEngine
@@ -14,8 +15,10 @@ from handlers.office.admin import grant
 from handlers.office.arrivals import OfficeArrivals
 from handlers.office.services import Office
 from handlers.ports import UnitOfWorkFactory
+from handlers.reminders import ReminderSweep
 from handlers.replies import Reply
 from handlers.text import fold
+from models.base import LOCAL_TZ
 from models.case import Case, CaseEvent
 from models.commune import Commune
 from models.enums import AttachmentKind, CaseAction
@@ -183,3 +186,22 @@ def events_of(world: World, code: str, action: CaseAction | None = None) -> list
         for e in world.uow_factory.store.all(CaseEvent)
         if e.case_id == case.id and (action is None or e.action is action)
     ]
+
+
+def morning(day: date, hour: int = 8, minute: int = 0) -> datetime:
+    """A local time on ``day`` (08:00 by default: inside working hours)."""
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ)
+
+
+async def sweep_each_morning(world: World, sweep: ReminderSweep, first: date, last: date) -> None:
+    """Run the reminder sweep at 08:00 every day from ``first`` to ``last``, the clock moving along."""
+    day = first
+    while day <= last:
+        world.clock.set(morning(day))
+        await sweep.run(world.clock.now())
+        day += timedelta(days=1)
+
+
+def lines_with(world: World, chat: str, marker: str) -> list[str]:
+    """The messages to ``chat`` that start with ``marker``."""
+    return [reply.text for reply in world.inbox(chat) if reply.text.startswith(marker)]

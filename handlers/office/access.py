@@ -44,6 +44,7 @@ class StaffCommand(StrEnum):
     EXTEND = "extend"
     COMPLEX = "complex"
     URGENT = "urgent"
+    TASKS = "tasks"
 
 
 C = StaffCommand
@@ -75,6 +76,7 @@ STAFF_COMMANDS: Final = MappingProxyType(
         "giahan": C.EXTEND, "extend": C.EXTEND,
         "phuctap": C.COMPLEX, "complex": C.COMPLEX,
         "khan": C.URGENT, "urgent": C.URGENT,
+        "nhiemvu": C.TASKS, "tasks": C.TASKS,
     }
 )  # fmt: skip
 # Shared with citizens: they mean the staff version for staff members.
@@ -113,6 +115,7 @@ PERMISSIONS: Final = MappingProxyType(
         C.EXTEND: TRIAGE,
         C.COMPLEX: TRIAGE,
         C.URGENT: TRIAGE,
+        C.TASKS: EVERYONE,
     }
 )
 

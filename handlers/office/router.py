@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
-from handlers.office import admin, casework, enter, results, timing, views, workdays
+from handlers.office import admin, casework, enter, results, tasks, timing, views, workdays
 from handlers.office.access import (
     ParsedStaffCommand,
     StaffCommand,
@@ -133,6 +133,7 @@ HELP_TOPICS: dict[StaffCommand, Msg] = {
     C.EXTEND: Msg.OFFICE_ABOUT_EXTEND,
     C.COMPLEX: Msg.OFFICE_ABOUT_COMPLEX,
     C.URGENT: Msg.OFFICE_ABOUT_URGENT,
+    C.TASKS: Msg.PLAN_ABOUT,
 }
 
 
@@ -166,6 +167,7 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
     C.LINK: admin.link_group,
     C.CALENDAR: workdays.calendar_command,
     C.DEADLINE: timing.compute_command,
+    C.TASKS: tasks.tasks_command,
 }
 
 

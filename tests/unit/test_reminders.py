@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from handlers.reminders import ReminderConfig, ReminderSweep, working_days_between
-from models.base import LOCAL_TZ
 from models.staff import Role
 from scheduler.service import ReminderScheduler
-from tests.office import OFFICE_GROUP, Member, World
+from tests.office import OFFICE_GROUP, Member, World, lines_with, morning, sweep_each_morning
 
 ROAD = (
     "Đường bê tông từ xóm Đồng Bầu ra trường tiểu học bị sụt lún một đoạn dài khoảng 10 mét, nước đọng sâu."
 )
 
 
-def at(day: date, hour: int = 8, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ)
+at = morning
 
 
 @pytest.fixture
@@ -31,18 +29,6 @@ async def clerk(world: World) -> Member:
 @pytest.fixture
 def sweep(world: World) -> ReminderSweep:
     return ReminderSweep(uow_factory=world.uow_factory, catalogue=world.catalogue, office=world.office)
-
-
-async def sweep_each_morning(world: World, sweep: ReminderSweep, first: date, last: date) -> None:
-    day = first
-    while day <= last:
-        world.clock.set(at(day))
-        await sweep.run(world.clock.now())
-        day += timedelta(days=1)
-
-
-def lines_with(world: World, chat: str, marker: str) -> list[str]:
-    return [reply.text for reply in world.inbox(chat) if reply.text.startswith(marker)]
 
 
 async def test_an_untriaged_case_reminds_the_office_3_and_1_working_days_before_and_on_the_due_morning(

@@ -1,0 +1,60 @@
+"""``/nhiemvu``: the plan's tasks and the recurring reports due soon — a unit officer sees their unit's, the
+office and leaders the whole commune's — and ``/nhiemvu xong SỐ`` to record a task as done (its lead unit or
+the office)."""
+
+from __future__ import annotations
+
+from handlers.catalogue.keys import Msg
+from handlers.office.turn import StaffTurn
+from handlers.plan import HORIZON_DAYS, describe, due_work, mark_done
+from handlers.text import fold_words, shorten
+from models.staff import Role
+
+DONE_WORDS = frozenset({"xong", "done", "hoanthanh"})
+
+
+async def tasks_command(turn: StaffTurn, argument: str) -> None:
+    words = argument.split()
+    if not words:
+        await _show(turn)
+        return
+    if fold_words(words[0]).replace(" ", "") not in DONE_WORDS or len(words) != 2:
+        turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.PLAN_USAGE))
+        return
+    await _done(turn, words[1].lstrip("[#").rstrip("]"))
+
+
+async def _show(turn: StaffTurn) -> None:
+    desk, me = turn.desk, turn.me
+    everything = me.handles_triage or Role.ADMIN in me.roles
+    unit_ids = None if everything else me.unit_ids
+    work = await due_work(turn.uow, desk.commune, await desk.calendar(), desk.today, unit_ids=unit_ids)
+    who = (
+        turn.t(Msg.PLAN_EVERYONE)
+        if unit_ids is None
+        else ", ".join([await desk.unit_name(unit_id) for unit_id in sorted(unit_ids)])
+    )
+    if not work.tasks and not work.reports:
+        turn.say(Msg.PLAN_NONE, days=HORIZON_DAYS, who=who)
+        return
+    lines = [turn.t(Msg.PLAN_HEADER, days=HORIZON_DAYS, who=who, date=desk.day(desk.today))]
+    lines += describe(turn.t, work, await desk.units(), desk.today)
+    if work.tasks:
+        lines.append(turn.t(Msg.PLAN_FOOTER, id=work.tasks[0].id))
+    turn.say_text("\n".join(lines))
+
+
+async def _done(turn: StaffTurn, number: str) -> None:
+    task = await turn.uow.plan.get(turn.me.commune_id, int(number)) if number.isdecimal() else None
+    if task is None:
+        turn.say(Msg.PLAN_NOT_FOUND, id=shorten(number, 20))
+        return
+    me = turn.me
+    if not (me.handles_triage or Role.ADMIN in me.roles or task.lead_unit_id in me.unit_ids):
+        turn.say(Msg.PLAN_NOT_YOURS, id=task.id)
+        return
+    if not mark_done(task, by=me.id, now=turn.now):
+        assert task.done_at is not None
+        turn.say(Msg.PLAN_ALREADY_DONE, id=task.id, date=turn.desk.day(task.done_at))
+        return
+    turn.say(Msg.PLAN_DONE, id=task.id, title=task.title)

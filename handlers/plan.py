@@ -1,0 +1,278 @@
+"""The commune plan's duties: the task list (phụ lục nhiệm vụ) imported from the plan's table, and the units'
+recurring reports from the commune file. What is due, for one unit or the whole commune, and marking a task
+done. The sweep (``handlers.reminders``) reminds the lead unit before each deadline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Final
+
+from deadlines.calendar import WorkCalendar
+from deadlines.duties import DutyDate, Every, ReportDuty, upcoming
+from handlers.catalogue.keys import Msg
+from handlers.formatting import read_day
+from handlers.ports import UnitOfWork
+from handlers.text import fold_words
+from models.commune import Commune, Unit
+from models.plan import PlanTask
+
+HORIZON_DAYS = 30  # what /nhiemvu and ``nghedan tasks list`` show ahead
+MAX_TITLE = 500
+HEADING_SEARCH = 10  # rows looked at for the heading
+# Column headings, compared folded (no case, no diacritics), Vietnamese first.
+COLUMNS: Final = {
+    "title": ("nhiem vu", "noi dung nhiem vu", "ten nhiem vu", "noi dung", "task"),
+    "lead": ("don vi chu tri", "co quan chu tri", "chu tri", "lead unit", "lead"),
+    "coordinating": ("don vi phoi hop", "co quan phoi hop", "phoi hop", "coordinating units", "coordinating"),
+    "deadline": ("thoi han", "thoi han hoan thanh", "thoi gian hoan thanh", "han", "deadline", "due"),
+}
+REQUIRED = ("title", "lead", "deadline")
+COLUMN_LABELS: Final = {
+    "title": "Nhiệm vụ",
+    "lead": "Đơn vị chủ trì",
+    "coordinating": "Đơn vị phối hợp",
+    "deadline": "Thời hạn",
+}
+_SEPARATORS = re.compile(r"[,;\n]+")
+
+Cell = str | int | float | date | datetime | None
+
+
+def report_duties(commune: Commune) -> list[ReportDuty]:
+    """The units' recurring reports, as the commune file sets them (``[[reports]]``)."""
+    duties = []
+    for item in commune.settings.get("reports") or []:
+        before = str(item["before"])
+        day, _, month = before.partition("/")
+        duties.append(
+            ReportDuty(
+                title=str(item["title"]),
+                unit=str(item["unit"]),
+                every=Every(item["every"]),
+                day=int(day),
+                month=int(month) if month else None,
+            )
+        )
+    return duties
+
+
+# -- importing the task table -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: Msg
+    params: dict[str, object]
+
+
+@dataclass
+class TaskImport:
+    added: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _columns(header: Sequence[Cell]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = fold_words(str(cell or "")).strip(" :.")
+        for column, names in COLUMNS.items():
+            if name in names and column not in found:
+                found[column] = index
+    return found
+
+
+def _text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return " ".join(str(cell).split())
+
+
+def _day(cell: Cell, today: date) -> date | None:
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    text = _text(cell)
+    return read_day(text, today) if text else None
+
+
+def _unit(units: Sequence[Unit], text: str) -> Unit | None:
+    wanted = fold_words(text)
+    return next(
+        (unit for unit in units if unit.code.upper() == text.upper() or fold_words(unit.name) == wanted), None
+    )
+
+
+async def import_tasks(
+    uow: UnitOfWork, commune: Commune, rows: Sequence[Sequence[Cell]], *, now: datetime, today: date
+) -> TaskImport:
+    """Import the table (its heading: the first row naming the needed columns). Every row is checked first;
+    if any is wrong, nothing is imported and every problem is returned with its row number (as a spreadsheet
+    numbers rows). A task already there (same title and deadline) is left as it is."""
+    result = TaskImport()
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(_text(c) for c in row)]
+    if not numbered:
+        result.problems.append(Problem(Msg.PLAN_EMPTY, {}))
+        return result
+    # The heading is the first row naming the needed columns: a plan's table often has a title above it.
+    at = next(
+        (i for i, (_, row) in enumerate(numbered[:HEADING_SEARCH]) if set(REQUIRED) <= _columns(row).keys()),
+        None,
+    )
+    if at is None:
+        columns = _columns(numbered[0][1])
+        missing = [column for column in REQUIRED if column not in columns]
+        names = ", ".join(COLUMN_LABELS[column] for column in missing)
+        result.problems.append(Problem(Msg.PLAN_NO_HEADER, {"missing": names}))
+        return result
+    columns, body = _columns(numbered[at][1]), numbered[at + 1 :]
+    if not body:
+        result.problems.append(Problem(Msg.PLAN_EMPTY, {}))
+        return result
+    units = [unit for unit in await uow.communes.units(commune.id) if unit.active]
+    codes = ", ".join(unit.code for unit in units)
+    tasks: list[PlanTask] = []
+    for number, row in body:
+
+        def cell(column: str, row: Sequence[Cell] = row) -> Cell:
+            index = columns.get(column)
+            return row[index] if index is not None and index < len(row) else None
+
+        title = _text(cell("title"))
+        lead_text = _text(cell("lead"))
+        lead = _unit(units, lead_text) if lead_text else None
+        due = _day(cell("deadline"), today)
+        partners = [part.strip() for part in _SEPARATORS.split(_text(cell("coordinating"))) if part.strip()]
+        coordinating = [_unit(units, part) for part in partners]
+        before = len(result.problems)
+        if not title:
+            result.problems.append(Problem(Msg.PLAN_ROW_NO_TITLE, {"row": number}))
+        elif len(title) > MAX_TITLE:
+            result.problems.append(Problem(Msg.PLAN_ROW_TITLE_LONG, {"row": number, "max": MAX_TITLE}))
+        if lead is None:
+            result.problems.append(
+                Problem(Msg.PLAN_ROW_UNKNOWN_UNIT, {"row": number, "unit": lead_text or "—", "units": codes})
+            )
+        for part, unit in zip(partners, coordinating, strict=True):
+            if unit is None:
+                result.problems.append(
+                    Problem(Msg.PLAN_ROW_UNKNOWN_UNIT, {"row": number, "unit": part, "units": codes})
+                )
+        if due is None:
+            shown = _text(cell("deadline")) or "—"
+            result.problems.append(Problem(Msg.PLAN_ROW_BAD_DATE, {"row": number, "text": shown[:40]}))
+        if len(result.problems) > before or lead is None or due is None:
+            continue
+        tasks.append(
+            PlanTask(
+                commune_id=commune.id,
+                title=title,
+                lead_unit_id=lead.id,
+                due_on=due,
+                imported_at=now,
+                coordinating=[unit.code for unit in coordinating if unit is not None and unit.id != lead.id],
+            )
+        )
+    if result.problems:
+        return result
+    existing = {(task.title, task.due_on) for task in await uow.plan.tasks(commune.id, open_only=False)}
+    for task in tasks:
+        if (task.title, task.due_on) in existing:
+            result.unchanged += 1
+            continue
+        existing.add((task.title, task.due_on))
+        await uow.plan.add(task)
+        result.added += 1
+    return result
+
+
+# -- what is due ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueWork:
+    tasks: list[PlanTask]  # open tasks due within the horizon, overdue ones included
+    reports: list[DutyDate]  # report due dates within the horizon
+
+
+async def due_work(
+    uow: UnitOfWork,
+    commune: Commune,
+    calendar: WorkCalendar,
+    today: date,
+    *,
+    unit_ids: frozenset[int] | None = None,
+    horizon: int = HORIZON_DAYS,
+) -> DueWork:
+    """The open tasks and reports due by ``today + horizon`` (tasks overdue too), for some units or all."""
+    end = today + timedelta(days=horizon)
+    tasks = [
+        task
+        for task in await uow.plan.tasks(commune.id)
+        if task.due_on <= end and (unit_ids is None or task.lead_unit_id in unit_ids)
+    ]
+    codes: set[str] | None = None
+    if unit_ids is not None:
+        codes = {unit.code for unit in await uow.communes.units(commune.id) if unit.id in unit_ids}
+    reports = sorted(
+        (
+            when
+            for duty in report_duties(commune)
+            if codes is None or duty.unit in codes
+            for when in upcoming(duty, calendar, today, end)
+        ),
+        key=lambda when: (when.due, when.duty.title),
+    )
+    return DueWork(tasks, reports)
+
+
+def mark_done(task: PlanTask, *, by: int | None, now: datetime) -> bool:
+    """Record the task as done; False if it already was."""
+    if task.done_at is not None:
+        return False
+    task.done_at, task.done_by = now, by
+    return True
+
+
+Words = Callable[..., str]  # (key, **params) -> the sentence
+
+
+def describe(t: Words, work: DueWork, units: Sequence[Unit], today: date) -> list[str]:
+    """One line per task and report, overdue tasks marked; dates as dd/mm/yyyy."""
+
+    def day(value: date) -> str:
+        return t(Msg.FORMAT_DATE, day=value.day, month=value.month, year=value.year)
+
+    names = {unit.id: unit.name for unit in units}
+    by_code = {unit.code: unit.name for unit in units}
+    lines = []
+    for task in work.tasks:
+        partners = ", ".join(by_code.get(code, code) for code in task.coordinating)
+        lines.append(
+            t(
+                Msg.PLAN_TASK_OVERDUE if task.due_on < today else Msg.PLAN_TASK_LINE,
+                id=task.id,
+                title=task.title,
+                unit=names.get(task.lead_unit_id, "?"),
+                coordinating=t(Msg.PLAN_COORDINATING, units=partners) if partners else "",
+                date=day(task.due_on),
+            )
+        )
+    for when in work.reports:
+        lines.append(
+            t(
+                Msg.PLAN_REPORT_LINE,
+                title=when.duty.title,
+                unit=by_code.get(when.duty.unit, when.duty.unit),
+                before=day(when.before),
+                date=day(when.due),
+            )
+        )
+    return lines
