@@ -12,7 +12,7 @@ from deadlines.calendar import OverrideKind
 from handlers.calendar import change_day, year_listing
 from handlers.catalogue.keys import Msg
 from handlers.labels import commune_in_sentence
-from handlers.office.workdays import WEEKDAYS
+from handlers.workweek import WEEKDAYS
 
 if TYPE_CHECKING:
     from bot.bootstrap import App

@@ -112,8 +112,13 @@ async def cmd_tasks_list(cli: Cli, args: argparse.Namespace) -> int:
             cli.say(Msg.PLAN_NONE, days=args.days, who=who)
             return EXIT_OK
         cli.say(Msg.PLAN_HEADER, days=args.days, who=who, date=f"{today:%d/%m/%Y}")
+        every_unit = await uow.communes.units(commune.id, include_inactive=True)
         for line in describe(
-            lambda key, **params: cli.catalogue.text("vi", key, **params), work_due, units, today
+            lambda key, **params: cli.catalogue.text("vi", key, **params),
+            work_due,
+            every_unit,
+            today,
+            by_unit=unit_ids is None,
         ):
             print(line)
         return EXIT_OK

@@ -38,11 +38,6 @@ class ReportDuty:
     day: int  # the report is due before this day of the month
     month: int | None = None  # for half-year and yearly reports
 
-    @property
-    def key(self) -> str:
-        """Stable across re-imports of the commune file while the duty is unchanged."""
-        return f"{self.unit}:{self.every.value}:{self.day}:{self.month or 0}"
-
     def limits(self, year: int) -> list[date]:
         """The "before" days of the year (the report must be in before each)."""
         if self.every is Every.MONTH:

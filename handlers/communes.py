@@ -6,6 +6,7 @@ Nothing is ever deleted: what disappears from the description is deactivated, be
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,12 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from deadlines.duties import Every, ReportDuty
 from handlers.ports import UnitOfWork
 from handlers.text import fold_words
+from handlers.workweek import weekday_number
 from models.commune import Commune, RoutingRule, Unit, Village
 from models.commune import Field as FieldRow
 from models.enums import VillageKind
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 _SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 class _Strict(BaseModel):
@@ -84,6 +87,11 @@ class ReportSpec(_Strict):
     every: Every
     before: str
 
+    @field_validator("before", mode="before")
+    @classmethod
+    def _day_as_number(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value  # before = 14
+
     @model_validator(mode="after")
     def _before(self) -> ReportSpec:
         self.duty()
@@ -98,9 +106,32 @@ class ReportSpec(_Strict):
             if not month_text.strip().isdecimal() or not 1 <= int(month_text) <= 12:
                 raise ValueError(f'before: a day and month such as "14/11" for a {self.every.value} report')
             month = int(month_text)
+            if int(day_text) > monthrange(2024, month)[1]:  # a leap year: "29/2" is allowed
+                raise ValueError(f"before: {self.before!r} is not a day of the year")
         elif month_text:
             raise ValueError(f"before: only the day of the month for a {self.every.value} report")
         return ReportDuty(self.title, self.unit, self.every, int(day_text), month)
+
+
+class ReceptionSpec(_Strict):
+    """A regular citizen-reception session (Luật Tiếp công dân 2013 Điều 15: the chairman at least one day a
+    week): ``weekday`` as "thursday" or "thứ năm", from ``start`` to ``end`` ("07:30"), where, by whom."""
+
+    weekday: str
+    start: str
+    end: str
+    place: str = Field(min_length=1, max_length=300)
+    host: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _valid(self) -> ReceptionSpec:
+        if weekday_number(self.weekday) is None:
+            raise ValueError(
+                f'weekday: a day of the week such as "thursday" or "thứ năm", not {self.weekday!r}'
+            )
+        if not (_TIME.match(self.start) and _TIME.match(self.end)) or self.start >= self.end:
+            raise ValueError('start, end: times such as "07:30" and "11:00", the start first')
+        return self
 
 
 class ServiceLevel(_Strict):
@@ -139,6 +170,7 @@ class CommuneSpec(_Strict):
     units: list[UnitSpec] = Field(default_factory=list)
     routing: list[RoutingSpec] = Field(default_factory=list)
     reports: list[ReportSpec] = Field(default_factory=list)
+    reception: list[ReceptionSpec] = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
@@ -257,6 +289,10 @@ async def import_commune(uow: UnitOfWork, spec: CommuneSpec, *, now: datetime) -
     commune.settings = spec.settings.model_dump(exclude_none=True)
     # The units' recurring reports live with the settings: read by ``handlers.plan.report_duties``.
     commune.settings["reports"] = [report.model_dump(mode="json") for report in spec.reports]
+    commune.settings["reception"] = [
+        {**session.model_dump(mode="json"), "weekday": weekday_number(session.weekday)}
+        for session in spec.reception
+    ]
     commune.updated_at = now
     cid = commune.id
     await _sync(

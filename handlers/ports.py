@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -28,7 +28,9 @@ from models.conversation import Conversation
 from models.enums import CaseStatus
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
+from models.reception import ReceptionChange
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
+from models.subscription import Subscription
 
 
 class Clock(Protocol):
@@ -283,6 +285,31 @@ class PlanRepository(Protocol):
     async def add(self, task: PlanTask) -> None: ...
 
 
+class SubscriptionRepository(Protocol):
+    async def of(self, commune_id: int, citizen_id: int) -> Subscription | None:
+        """The citizen's subscription in the commune, active or cancelled."""
+        ...
+
+    async def add(self, subscription: Subscription) -> None: ...
+
+    async def active(self, commune_id: int) -> Sequence[Subscription]:
+        """Every active subscription of the commune, oldest first."""
+        ...
+
+    async def cancel_for_chat(self, channel: str, chat_id: str, at: datetime, *, reason: str) -> int:
+        """Cancel the active subscriptions of the citizens behind a chat; how many."""
+        ...
+
+
+class ReceptionRepository(Protocol):
+    async def changes(self, commune_id: int, first: date, last: date) -> Sequence[ReceptionChange]:
+        """The commune's changes to its reception schedule on days in [first, last], by day."""
+        ...
+
+    async def add(self, change: ReceptionChange) -> None: ...
+    async def remove(self, change: ReceptionChange) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls everything back."""
 
@@ -296,6 +323,8 @@ class UnitOfWork(Protocol):
     calendar: CalendarRepository
     reminders: ReminderRepository
     plan: PlanRepository
+    subscriptions: SubscriptionRepository
+    reception: ReceptionRepository
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

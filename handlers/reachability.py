@@ -18,11 +18,13 @@ async def chat_blocked(uow: UnitOfWork, channel: str, chat_id: str, at: datetime
     citizens = await uow.citizens.mark_unreachable(channel, chat_id, at)
     await uow.conversations.mark_unreachable(channel, chat_id)
     dropped = await uow.outbox.fail_pending(channel, chat_id, reason="blocked")
+    unsubscribed = await uow.subscriptions.cancel_for_chat(channel, chat_id, at, reason="blocked")
     log.info(
-        "a %s chat blocked the bot: %d citizen(s) unreachable, %d message(s) dropped",
+        "a %s chat blocked the bot: %d citizen(s) unreachable, %d message(s) dropped, %d unsubscribed",
         channel,
         citizens,
         dropped,
+        unsubscribed,
     )
 
 

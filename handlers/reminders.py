@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from deadlines.calendar import WorkCalendar
-from deadlines.duties import upcoming
+from deadlines.duties import due_before, upcoming
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.formatting import local
@@ -26,12 +26,16 @@ from handlers.office.cards import leader_chats, office_chats, unit_chats
 from handlers.office.desk import Desk
 from handlers.office.due import Due
 from handlers.office.services import Office
-from handlers.plan import report_duties
+from handlers.plan import report_duties, report_slug
 from handlers.ports import UnitOfWork, UnitOfWorkFactory
+from handlers.reception import sessions
 from handlers.replies import Reply
+from handlers.workweek import WEEKDAYS
 from models.case import Case
+from models.citizen import Citizen
 from models.commune import Commune
 from models.enums import OPEN_STATUSES, CaseStatus
+from models.subscription import Topic
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +56,11 @@ class SweepReport:
     digests: int = 0
     tasks: int = 0  # reminders about the plan's tasks
     reports: int = 0  # reminders about recurring reports
+    reception: int = 0  # reception sessions: a day off flagged to the office, reminders to subscribers
 
     @property
     def messages(self) -> int:
-        return self.reminders + self.escalations + self.digests + self.tasks + self.reports
+        return self.reminders + self.escalations + self.digests + self.tasks + self.reports + self.reception
 
 
 def working_days_between(calendar: WorkCalendar, start: date, end: date) -> int:
@@ -121,6 +126,7 @@ class ReminderSweep:
         if self.config.digest:
             await self._digest(desk, chats, standings, today, report)
         await self._plan(desk, chats, calendar, today, report)
+        await self._reception(desk, chats, calendar, today, report)
 
     async def _case(
         self, desk: Desk, chats: _Chats, standing: Standing, today: date, report: SweepReport
@@ -202,8 +208,42 @@ class ReminderSweep:
                     date=desk.day(when.due),
                     days=left,
                 )
-                key = f"report:{desk.commune.id}:{duty.key}:{when.due.isoformat()}:before:{left}"
+                key = f"report:{desk.commune.id}:{report_slug(duty)}:{when.due.isoformat()}:before:{left}"
                 report.reports += await self._send(desk, None, key, await chats.unit(unit.id), text)
+
+    async def _reception(
+        self, desk: Desk, chats: _Chats, calendar: WorkCalendar, today: date, report: SweepReport
+    ) -> None:
+        """A session on a day off is flagged to the office a week ahead (to move it); subscribers to reception
+        days are reminded on the last working day before each session, in their own language."""
+        coming = await sessions(desk.uow, desk.commune, today + timedelta(days=1), today + timedelta(days=7))
+        subscribers: list[Citizen] | None = None
+        for session in coming:
+            about = {
+                "date": desk.day(session.day),
+                "start": session.start,
+                "end": session.end,
+                "place": session.place,
+                "host": session.host,
+            }
+            base = f"reception:{desk.commune.id}:{session.key}"
+            reason = calendar.reason_off(session.day)
+            if reason is not None:
+                weekday = desk.t(WEEKDAYS[session.day.weekday()])
+                text = desk.t(Msg.RECEPTION_FLAG, weekday=weekday, reason=reason, **about)
+                report.reception += await self._send(
+                    desk, None, f"{base}:day-off", await chats.office(), text
+                )
+                continue  # nobody is reminded of a session that is to be moved
+            if due_before(session.day, calendar) != today:
+                continue
+            if subscribers is None:
+                subscribers = await _subscribers(desk, Topic.RECEPTION)
+            for citizen in subscribers:
+                weekday = desk.t_in(citizen.language, WEEKDAYS[session.day.weekday()])
+                text = desk.t_in(citizen.language, Msg.RECEPTION_REMIND, weekday=weekday, **about)
+                chat = [(citizen.channel, citizen.chat_id)]
+                report.reception += await self._send(desk, None, f"{base}:remind:{citizen.id}", chat, text)
 
     async def _send(
         self, desk: Desk, case: Case | None, key: str, chats: list[tuple[str, str]], text: str
@@ -273,6 +313,17 @@ class Standing:
         if today <= due.day:
             return cls(case, due, working_days_between(calendar, today, due.day), 0)
         return cls(case, due, 0, working_days_between(calendar, due.day, today))
+
+
+async def _subscribers(desk: Desk, topic: Topic) -> list[Citizen]:
+    """The reachable citizens subscribed to ``topic`` for the whole commune or any village."""
+    found = []
+    for subscription in await desk.uow.subscriptions.active(desk.commune.id):
+        if subscription.covers(topic, None):
+            citizen = await desk.uow.citizens.get(desk.commune.id, subscription.citizen_id)
+            if citizen is not None and citizen.unreachable_at is None:
+                found.append(citizen)
+    return found
 
 
 class _Chats:

@@ -27,7 +27,8 @@ class PlanTask(Base):
     lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     due_on: Mapped[date] = mapped_column(Date())
     imported_at: Mapped[datetime] = mapped_column(AwareDateTime())
-    coordinating: Mapped[list[str]] = mapped_column(JSON_TYPE, default_factory=list)  # unit codes
+    # The coordinating units' codes; partners that are not units ("các xóm") as the table wrote them.
+    coordinating: Mapped[list[str]] = mapped_column(JSON_TYPE, default_factory=list)
     done_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
     done_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), default=None)
 

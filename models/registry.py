@@ -18,8 +18,10 @@ from models.conversation import Conversation
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
 from models.processed import ProcessedEvent
+from models.reception import ReceptionChange
 from models.reminder import SentReminder
 from models.staff import StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
+from models.subscription import Subscription
 
 __all__ = [
     "Base",
@@ -40,6 +42,7 @@ __all__ = [
     "OutboxMessage",
     "PlanTask",
     "ProcessedEvent",
+    "ReceptionChange",
     "RoutingRule",
     "SentReminder",
     "StaffGroup",
@@ -47,6 +50,7 @@ __all__ = [
     "StaffMember",
     "StaffPrompt",
     "StaffRole",
+    "Subscription",
     "Unit",
     "Village",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
@@ -34,8 +34,10 @@ from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
 from models.processed import ProcessedEvent
+from models.reception import ReceptionChange
 from models.reminder import SentReminder
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
+from models.subscription import Subscription
 
 
 class ReferenceCache:
@@ -658,6 +660,57 @@ class SqlPlan:
 
     async def add(self, task: PlanTask) -> None:
         self._s.add(task)
+        await self._s.flush()
+
+
+class SqlSubscriptions:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def of(self, commune_id: int, citizen_id: int) -> Subscription | None:
+        return await self._s.scalar(
+            select(Subscription).where(
+                Subscription.commune_id == commune_id, Subscription.citizen_id == citizen_id
+            )
+        )
+
+    async def add(self, subscription: Subscription) -> None:
+        self._s.add(subscription)
+        await self._s.flush()
+
+    async def active(self, commune_id: int) -> Sequence[Subscription]:
+        query = select(Subscription).where(
+            Subscription.commune_id == commune_id, Subscription.cancelled_at.is_(None)
+        )
+        return (await self._s.scalars(query.order_by(Subscription.id))).all()
+
+    async def cancel_for_chat(self, channel: str, chat_id: str, at: datetime, *, reason: str) -> int:
+        citizens = select(Citizen.id).where(Citizen.channel == channel, Citizen.chat_id == chat_id)
+        result = await self._s.execute(
+            update(Subscription)
+            .where(Subscription.citizen_id.in_(citizens), Subscription.cancelled_at.is_(None))
+            .values(cancelled_at=at, cancel_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlReception:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def changes(self, commune_id: int, first: date, last: date) -> Sequence[ReceptionChange]:
+        query = select(ReceptionChange).where(
+            ReceptionChange.commune_id == commune_id, ReceptionChange.day.between(first, last)
+        )
+        return (await self._s.scalars(query.order_by(ReceptionChange.day, ReceptionChange.id))).all()
+
+    async def add(self, change: ReceptionChange) -> None:
+        self._s.add(change)
+        await self._s.flush()
+
+    async def remove(self, change: ReceptionChange) -> None:
+        await self._s.delete(change)
         await self._s.flush()
 
 

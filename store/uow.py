@@ -20,8 +20,10 @@ from handlers.ports import (
     OutboxRepository,
     PlanRepository,
     ProcessedEventRepository,
+    ReceptionRepository,
     ReminderRepository,
     StaffRepository,
+    SubscriptionRepository,
 )
 from store.repositories import (
     ReferenceCache,
@@ -33,8 +35,10 @@ from store.repositories import (
     SqlOutbox,
     SqlPlan,
     SqlProcessedEvents,
+    SqlReception,
     SqlReminders,
     SqlStaff,
+    SqlSubscriptions,
 )
 
 
@@ -52,6 +56,8 @@ class SqlUnitOfWork:
     calendar: CalendarRepository
     reminders: ReminderRepository
     plan: PlanRepository
+    subscriptions: SubscriptionRepository
+    reception: ReceptionRepository
 
     def __init__(
         self,
@@ -85,6 +91,8 @@ class SqlUnitOfWork:
         self.calendar = SqlCalendar(session)
         self.reminders = SqlReminders(session)
         self.plan = SqlPlan(session)
+        self.subscriptions = SqlSubscriptions(session)
+        self.reception = SqlReception(session)
         return self
 
     async def __aexit__(

@@ -109,6 +109,16 @@ class Chat:
                 lines += [f"  [{c.label}]" for c in reply.choices]
         return "\n".join(lines)
 
+    async def subscribe(self, *topics: str, villages: tuple[str, ...] = ()) -> str:
+        """/dangky with these topics (label beginnings) and villages (none: the whole commune); the answer."""
+        await self.send("/dangky")
+        for topic in topics:
+            await self.press(f"☐ {topic}")
+        await self.press("Tiếp tục")
+        for village in villages:
+            await self.press(f"☐ {village}")
+        return "\n".join(reply.text for reply in await self.press("Đồng ý"))
+
     async def file_petition(
         self,
         *,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -33,8 +33,10 @@ from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
 from models.processed import ProcessedEvent
+from models.reception import ReceptionChange
 from models.reminder import SentReminder
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
+from models.subscription import Subscription
 
 T = TypeVar("T")
 
@@ -562,6 +564,56 @@ class FakePlan(_Repo):
         self.store.insert(task)
 
 
+class FakeSubscriptions(_Repo):
+    async def of(self, commune_id: int, citizen_id: int) -> Subscription | None:
+        return next(
+            (
+                s
+                for s in self.store.all(Subscription)
+                if (s.commune_id, s.citizen_id) == (commune_id, citizen_id)
+            ),
+            None,
+        )
+
+    async def add(self, subscription: Subscription) -> None:
+        if await self.of(subscription.commune_id, subscription.citizen_id) is not None:
+            raise AssertionError("one subscription per commune and citizen")
+        self.store.insert(subscription)
+
+    async def active(self, commune_id: int) -> Sequence[Subscription]:
+        return [s for s in self.store.all(Subscription) if s.commune_id == commune_id and s.active]
+
+    async def cancel_for_chat(self, channel: str, chat_id: str, at: datetime, *, reason: str) -> int:
+        citizens = {c.id for c in self.store.all(Citizen) if (c.channel, c.chat_id) == (channel, chat_id)}
+        cancelled = 0
+        for subscription in self.store.all(Subscription):
+            if subscription.citizen_id in citizens and subscription.active:
+                subscription.cancelled_at, subscription.cancel_reason = at, reason
+                cancelled += 1
+        return cancelled
+
+
+class FakeReception(_Repo):
+    async def changes(self, commune_id: int, first: date, last: date) -> Sequence[ReceptionChange]:
+        found = [
+            c
+            for c in self.store.all(ReceptionChange)
+            if c.commune_id == commune_id and first <= c.day <= last
+        ]
+        return sorted(found, key=lambda c: (c.day, c.id))
+
+    async def add(self, change: ReceptionChange) -> None:
+        if any(
+            (c.commune_id, c.day, c.kind) == (change.commune_id, change.day, change.kind)
+            for c in self.store.all(ReceptionChange)
+        ):
+            raise AssertionError("one change of a kind per commune and day")
+        self.store.insert(change)
+
+    async def remove(self, change: ReceptionChange) -> None:
+        del self.store.rows[ReceptionChange][change.id]
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
@@ -575,6 +627,8 @@ class FakeUnitOfWork:
         self.calendar = FakeCalendar(store)
         self.reminders = FakeReminders(store)
         self.plan = FakePlan(store)
+        self.subscriptions = FakeSubscriptions(store)
+        self.reception = FakeReception(store)
         self._snapshot: Any = None
         self._committed = False
 

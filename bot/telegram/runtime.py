@@ -56,6 +56,9 @@ COMMANDS = (
     ("ngonngu", Msg.COMMANDS_NGONNGU),
     ("rutdongy", Msg.COMMANDS_RUTDONGY),
     ("traloi", Msg.COMMANDS_TRALOI),
+    ("dangky", Msg.COMMANDS_DANGKY),
+    ("huydangky", Msg.COMMANDS_HUYDANGKY),
+    ("lichtiepdan", Msg.COMMANDS_LICHTIEPDAN),
 )
 # What staff see in their groups (the guard still checks every command).
 GROUP_COMMANDS = (

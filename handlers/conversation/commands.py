@@ -21,6 +21,9 @@ class Command(StrEnum):
     WITHDRAW_CONSENT = "withdraw_consent"
     LANGUAGE = "language"
     ANSWER = "answer"  # send the information the office asked for
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    RECEPTION = "reception"
     UNKNOWN = "unknown"
 
 
@@ -48,6 +51,12 @@ SLASH_COMMANDS: dict[str, Command] = {
     "lang": Command.LANGUAGE,
     "traloi": Command.ANSWER,
     "answer": Command.ANSWER,
+    "dangky": Command.SUBSCRIBE,
+    "subscribe": Command.SUBSCRIBE,
+    "huydangky": Command.UNSUBSCRIBE,
+    "unsubscribe": Command.UNSUBSCRIBE,
+    "lichtiepdan": Command.RECEPTION,
+    "receptiondays": Command.RECEPTION,
 }
 
 # Whole messages that mean a command without a slash. Only used where the step does not expect free
@@ -71,6 +80,8 @@ KEYWORD_COMMANDS: dict[str, Command] = {
     "language": Command.LANGUAGE,
     "tieng viet": Command.LANGUAGE,
     "english": Command.LANGUAGE,
+    "lich tiep dan": Command.RECEPTION,
+    "lich tiep cong dan": Command.RECEPTION,
 }
 
 _SLASH = re.compile(r"^/([^\s@]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)

@@ -36,6 +36,9 @@ class Draft:
     supplement_case: int | None = None
     supplement_text: str | None = None
     supplement_files: list[AttachmentInfo] = dataclasses.field(default_factory=list)
+    # Choosing what to subscribe to (/dangky): topics and village ids, saved only when confirmed.
+    subscribe_topics: list[str] = dataclasses.field(default_factory=list)
+    subscribe_villages: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def case_kind(self) -> CaseKind | None:

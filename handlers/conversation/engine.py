@@ -19,8 +19,10 @@ from handlers.conversation.steps import (
     show_case,
     show_my_cases,
 )
+from handlers.conversation.subscribe import start_subscribing, unsubscribe
 from handlers.conversation.supplement import start_by_id, start_by_text
 from handlers.conversation.turn import Turn
+from handlers.conversation.views import reception_text
 from handlers.events import ChatEvent, Payload, Pick, Text
 from handlers.language import LanguageDetector, language_from_client
 from handlers.office.router import OfficeRouter
@@ -43,6 +45,8 @@ SIDE_STEPS = frozenset(
         Step.OFFER_TEXT,
         Step.LANGUAGE,
         Step.SUPPLEMENT,
+        Step.SUBSCRIBE_TOPICS,
+        Step.SUBSCRIBE_VILLAGES,
     }
 )
 FILING_START_ARGS = frozenset({"gui", "guidon", "file", "new"})
@@ -362,6 +366,16 @@ class ConversationEngine:
             await goto(turn, Step.LANGUAGE)
         elif command is Command.ANSWER:
             await start_by_text(turn, parsed.argument)
+        elif command is Command.SUBSCRIBE:
+            if step not in SIDE_STEPS:
+                turn.draft.return_step = step.value
+            await start_subscribing(turn)
+        elif command is Command.UNSUBSCRIBE:
+            await unsubscribe(turn)
+            await self._back_to_step(turn, in_draft)
+        elif command is Command.RECEPTION:
+            turn.say_text(await reception_text(turn))
+            await self._back_to_step(turn, in_draft)
         elif command is Command.UNKNOWN:
             turn.say(Msg.COMMON_UNKNOWN_COMMAND, name=parsed.argument)
             await reask(turn)

@@ -45,6 +45,8 @@ class Step(StrEnum):
     WITHDRAW_CONSENT = "withdraw_consent"
     LANGUAGE = "language"
     SUPPLEMENT = "supplement"
+    SUBSCRIBE_TOPICS = "subscribe_topics"
+    SUBSCRIBE_VILLAGES = "subscribe_villages"
 
 
 @dataclass(frozen=True)

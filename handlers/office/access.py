@@ -45,6 +45,7 @@ class StaffCommand(StrEnum):
     COMPLEX = "complex"
     URGENT = "urgent"
     TASKS = "tasks"
+    RECEPTION = "reception"
 
 
 C = StaffCommand
@@ -81,7 +82,14 @@ STAFF_COMMANDS: Final = MappingProxyType(
 )  # fmt: skip
 # Shared with citizens: they mean the staff version for staff members.
 SHARED_COMMANDS: Final = MappingProxyType(
-    {"trogiup": C.HELP, "help": C.HELP, "huy": C.CANCEL, "cancel": C.CANCEL}
+    {
+        "trogiup": C.HELP,
+        "help": C.HELP,
+        "huy": C.CANCEL,
+        "cancel": C.CANCEL,
+        "lichtiepdan": C.RECEPTION,
+        "receptiondays": C.RECEPTION,
+    }
 )
 
 TRIAGE = frozenset({Role.CLERK, Role.LEADER})
@@ -116,6 +124,7 @@ PERMISSIONS: Final = MappingProxyType(
         C.COMPLEX: TRIAGE,
         C.URGENT: TRIAGE,
         C.TASKS: EVERYONE,
+        C.RECEPTION: EVERYONE,  # reading; changes are checked inside
     }
 )
 

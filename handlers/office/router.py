@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
-from handlers.office import admin, casework, enter, results, tasks, timing, views, workdays
+from handlers.office import admin, casework, enter, receptions, results, tasks, timing, views, workdays
 from handlers.office.access import (
+    SHARED_COMMANDS,
     ParsedStaffCommand,
     StaffCommand,
     load_actor,
@@ -32,6 +33,7 @@ from models.staff import StaffPrompt
 
 C = StaffCommand
 PROMPT_TTL = timedelta(hours=24)
+SHARED = frozenset(SHARED_COMMANDS.values())  # a citizen typing these means the citizen version
 # Commands that hold a citizen's identity or a secret link: never in a group.
 PRIVATE_ONLY = frozenset({C.ENTER, C.INVITE, C.STAFF})
 
@@ -134,6 +136,7 @@ HELP_TOPICS: dict[StaffCommand, Msg] = {
     C.COMPLEX: Msg.OFFICE_ABOUT_COMPLEX,
     C.URGENT: Msg.OFFICE_ABOUT_URGENT,
     C.TASKS: Msg.PLAN_ABOUT,
+    C.RECEPTION: Msg.RECEPTION_ABOUT,
 }
 
 
@@ -168,6 +171,7 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
     C.CALENDAR: workdays.calendar_command,
     C.DEADLINE: timing.compute_command,
     C.TASKS: tasks.tasks_command,
+    C.RECEPTION: receptions.reception_command,
 }
 
 
@@ -287,9 +291,7 @@ class OfficeRouter:
         pick = payload if isinstance(payload, Pick) and payload.token.startswith("s:") else None
         invite_token = _invite_token(payload)
         if not staff and not event.group and invite_token is None:
-            staff_business = pick is not None or (
-                parsed is not None and parsed.command not in (C.HELP, C.CANCEL)
-            )
+            staff_business = pick is not None or (parsed is not None and parsed.command not in SHARED)
             if not staff_business:
                 return None
         group = await uow.staff.group(event.channel, event.chat_id) if event.group else None

@@ -1,6 +1,6 @@
-"""``/nhiemvu``: the plan's tasks and the recurring reports due soon — a unit officer sees their unit's, the
-office and leaders the whole commune's — and ``/nhiemvu xong SỐ`` to record a task as done (its lead unit or
-the office)."""
+"""``/nhiemvu``: the plan's tasks and the recurring reports due soon — a unit officer sees their unit's; the
+office, leaders and administrators the whole commune's, unit by unit — and ``/nhiemvu xong SỐ`` to record a
+task as done (its lead unit's officers, a clerk or an administrator)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from handlers.text import fold_words, shorten
 from models.staff import Role
 
 DONE_WORDS = frozenset({"xong", "done", "hoanthanh"})
+CLOSERS = frozenset({Role.CLERK, Role.ADMIN})  # besides the lead unit's officers; a leader only reads
 
 
 async def tasks_command(turn: StaffTurn, argument: str) -> None:
@@ -38,7 +39,9 @@ async def _show(turn: StaffTurn) -> None:
         turn.say(Msg.PLAN_NONE, days=HORIZON_DAYS, who=who)
         return
     lines = [turn.t(Msg.PLAN_HEADER, days=HORIZON_DAYS, who=who, date=desk.day(desk.today))]
-    lines += describe(turn.t, work, await desk.units(), desk.today)
+    units = await turn.uow.communes.units(desk.commune.id, include_inactive=True)
+    by_unit = unit_ids is None or len(unit_ids) > 1
+    lines += describe(turn.t, work, units, desk.today, by_unit=by_unit)
     if work.tasks:
         lines.append(turn.t(Msg.PLAN_FOOTER, id=work.tasks[0].id))
     turn.say_text("\n".join(lines))
@@ -50,7 +53,7 @@ async def _done(turn: StaffTurn, number: str) -> None:
         turn.say(Msg.PLAN_NOT_FOUND, id=shorten(number, 20))
         return
     me = turn.me
-    if not (me.handles_triage or Role.ADMIN in me.roles or task.lead_unit_id in me.unit_ids):
+    if not (me.roles & CLOSERS or task.lead_unit_id in me.unit_ids):
         turn.say(Msg.PLAN_NOT_YOURS, id=task.id)
         return
     if not mark_done(task, by=me.id, now=turn.now):

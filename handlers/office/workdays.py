@@ -10,16 +10,8 @@ from handlers.catalogue.keys import Msg
 from handlers.formatting import local, read_day
 from handlers.office.turn import StaffTurn
 from handlers.text import fold_words, shorten
+from handlers.workweek import WEEKDAYS
 
-WEEKDAYS = (
-    Msg.WEEKDAY_MON,
-    Msg.WEEKDAY_TUE,
-    Msg.WEEKDAY_WED,
-    Msg.WEEKDAY_THU,
-    Msg.WEEKDAY_FRI,
-    Msg.WEEKDAY_SAT,
-    Msg.WEEKDAY_SUN,
-)
 ACTIONS: dict[str, OverrideKind | None] = {
     "nghi": OverrideKind.OFF,
     "off": OverrideKind.OFF,

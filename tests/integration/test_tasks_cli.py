@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
 from bot.cli import main
+from bot.clock import SystemClock
 from bot.communes_file import DEMO_COMMUNE
 from models.base import LOCAL_TZ
 from tests.db import postgres_empty_database
 
-TODAY = datetime.now(LOCAL_TZ).date()
+NOW = datetime(2026, 5, 12, 9, 0, tzinfo=LOCAL_TZ)  # a Tuesday
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -26,8 +27,9 @@ def imported(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Iterator[None]:
-    """The demo commune in a migrated database of each kind."""
+    """The demo commune in a migrated database of each kind, on a clock stopped at ``NOW``."""
     monkeypatch.delenv("NGHEDAN_CONFIG", raising=False)
+    monkeypatch.setattr(SystemClock, "now", lambda self: NOW)
     loop = asyncio.new_event_loop()
     server = postgres_empty_database()
     if request.param == "sqlite":
@@ -51,40 +53,60 @@ def write_csv(path: Path, text: str) -> Path:
     return path
 
 
-def test_a_csv_table_is_imported_once_and_listed_by_deadline(
+def test_a_csv_table_is_imported_once_and_listed_unit_by_unit(
     imported: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    soon, later = TODAY + timedelta(days=5), TODAY + timedelta(days=20)
     table = write_csv(
         tmp_path / "nhiem-vu.csv",
         "STT;Nhiệm vụ;Đơn vị chủ trì;Đơn vị phối hợp;Thời hạn\n"
-        f"1;Tổ chức hội nghị đối thoại với Nhân dân;VP;KT, VHXH;{later:%d/%m/%Y}\n"
-        f"2;Rà soát đường giao thông nông thôn xuống cấp;Phòng Kinh tế;;{soon:%Y-%m-%d}\n"
+        "1;Tổ chức hội nghị đối thoại với Nhân dân;VP;KT, VHXH;01/06/2026\n"
+        "2;Rà soát đường giao thông nông thôn xuống cấp;Phòng Kinh tế;;2026-05-18\n"
         "3;Tổng kết công tác dân vận năm 2027;VHXH;;31/12/2027\n",
     )
     assert main(["tasks", "import", str(table)]) == 0
-    assert capsys.readouterr().out.startswith(
-        "Đã nhập 3 nhiệm vụ mới vào kế hoạch của xã Phú Thịnh (0 nhiệm vụ"
+    assert capsys.readouterr().out == (
+        "Đã nhập 3 nhiệm vụ mới vào kế hoạch của xã Phú Thịnh (0 nhiệm vụ đã có từ trước, giữ nguyên).\n"
     )
     assert main(["tasks", "import", str(table)]) == 0
-    assert "Đã nhập 0 nhiệm vụ mới" in capsys.readouterr().out
+    assert "Đã nhập 0 nhiệm vụ mới vào kế hoạch của xã Phú Thịnh (3 nhiệm vụ đã có" in capsys.readouterr().out
 
     assert main(["tasks", "list"]) == 0
-    out = capsys.readouterr().out
-    assert f"— toàn xã (tính đến {TODAY:%d/%m/%Y}):" in out
-    road = out.index("Rà soát đường giao thông nông thôn xuống cấp — chủ trì: Phòng Kinh tế; hạn")
-    dialogue = out.index(
-        "Tổ chức hội nghị đối thoại với Nhân dân — chủ trì: Văn phòng HĐND và UBND xã, "
-        "phối hợp: Phòng Kinh tế, Phòng Văn hóa - Xã hội; hạn"
-    )
-    assert road < dialogue
-    assert "2027" not in out  # beyond 30 days
-    assert main(["tasks", "list", "--unit", "KT"]) == 0
-    only_kt = capsys.readouterr().out
-    assert "Rà soát đường" in only_kt
-    assert "hội nghị đối thoại" not in only_kt
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Nhiệm vụ và báo cáo đến hạn trong 30 ngày tới — toàn xã (tính đến 12/05/2026):"
+    office, economy = lines.index("Văn phòng HĐND và UBND xã:"), lines.index("Phòng Kinh tế:")
+    assert lines[office + 1 : office + 3] == [
+        "• Báo cáo: Báo cáo tháng về công tác tiếp công dân, giải quyết khiếu nại, tố cáo — nộp trước ngày "
+        "14/05/2026 (hạn cuối 13/05/2026)",
+        "• [1] Tổ chức hội nghị đối thoại với Nhân dân (phối hợp: Phòng Kinh tế, Phòng Văn hóa - Xã hội) "
+        "— hạn 01/06/2026",
+    ]
+    assert lines[economy + 1] == "• [2] Rà soát đường giao thông nông thôn xuống cấp — hạn 18/05/2026"
+    assert "2027" not in "\n".join(lines)  # beyond 30 days
+    assert main(["tasks", "list", "--unit", "kt"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Nhiệm vụ và báo cáo đến hạn trong 30 ngày tới — Phòng Kinh tế (tính đến 12/05/2026):",
+        "• [2] Rà soát đường giao thông nông thôn xuống cấp — hạn 18/05/2026",
+    ]
     assert main(["tasks", "list", "--unit", "ZZ"]) == 2
     assert "Không có bộ phận mã ZZ" in capsys.readouterr().err
+
+
+def test_a_comma_csv_with_english_headings_and_quoted_cells_is_imported(
+    imported: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "tasks.csv"
+    table.write_text(
+        "Task,Lead unit,Coordinating units,Deadline\n"
+        '"Check the dykes, culverts and ditches",Phòng Kinh tế xã,"Công an xã; các xóm",30/06/2026\n',
+        encoding="utf-8",  # no BOM
+    )
+    assert main(["tasks", "import", str(table), "--commune", "PT"]) == 0
+    assert "Đã nhập 1 nhiệm vụ mới" in capsys.readouterr().out
+    assert main(["tasks", "list", "--days", "60"]) == 0
+    assert (
+        "• [1] Check the dykes, culverts and ditches (phối hợp: Công an xã, các xóm) — hạn 30/06/2026"
+        in capsys.readouterr().out
+    )
 
 
 def test_an_xlsx_table_with_date_cells_is_imported(

@@ -1,0 +1,109 @@
+"""The citizen-reception schedule: /lichtiepdan for citizens and staff, the office's changes, a session on a
+day off flagged ahead, and subscribers reminded the working day before. The demo commune receives citizens
+every Thursday 07:30–11:00; the clock starts on Tuesday 12/05/2026."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from handlers.reminders import ReminderSweep
+from models.staff import Role
+from tests.chat import Chat
+from tests.office import OFFICE_GROUP, Member, World, lines_with, morning
+
+THURSDAY = "• Thứ Năm {date}, 07:30–11:00: Chủ tịch UBND xã tiếp công dân tại Phòng tiếp công dân, trụ sở UBND xã Phú Thịnh"
+
+
+def text(replies: list) -> str:  # type: ignore[type-arg]
+    return "\n".join(reply.text for reply in replies)
+
+
+@pytest.fixture
+def sweep(world: World) -> ReminderSweep:
+    return ReminderSweep(uow_factory=world.uow_factory, catalogue=world.catalogue, office=world.office)
+
+
+async def test_a_citizen_sees_the_next_four_weeks_of_sessions(chat: Chat) -> None:
+    shown = text(await chat.send("/lichtiepdan"))
+    assert "Lịch tiếp công dân của Ủy ban nhân dân xã Phú Thịnh trong 28 ngày tới:" in shown
+    for day in ("14/05/2026", "21/05/2026", "28/05/2026", "04/06/2026"):
+        assert THURSDAY.format(date=day) in shown
+    assert "11/06/2026" not in shown
+    assert "mang theo giấy tờ tùy thân" in shown
+    assert "Thứ Năm 14/05/2026" in text(await chat.send("lich tiep dan"))
+
+
+async def test_the_office_cancels_and_adds_sessions_and_citizens_see_the_change(
+    world: World, clerk: Member
+) -> None:
+    assert "Đã hủy buổi tiếp công dân ngày 21/05/2026" in await clerk.say(
+        "/lichtiepdan huy 21/05/2026 Chủ tịch đi họp tại tỉnh"
+    )
+    assert "đã được hủy trước đó" in await clerk.say("/lichtiepdan huy 21/05/2026 lần nữa")
+    added = await clerk.say("/lichtiepdan them 22/05/2026 7h30-11h00")
+    assert "Đã thêm buổi tiếp công dân 22/05/2026, 07:30–11:00 tại Phòng tiếp công dân" in added
+    shown = text(await world.citizen("5001").send("/lichtiepdan"))
+    assert "21/05/2026" not in shown
+    assert "• Thứ Sáu 22/05/2026, 07:30–11:00" in shown
+    assert "1 thay đổi đã bỏ" in await clerk.say("/lichtiepdan bo 22/05/2026")
+    assert "22/05/2026" not in text(await world.citizen("5001").send("/lichtiepdan"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("/lichtiepdan huy 31/02/2026 lý do", "Ngày «31/02/2026» không hợp lệ"),
+        ("/lichtiepdan huy 21/05/2026", "Xin ghi lý do hủy"),
+        ("/lichtiepdan huy 22/05/2026 bận", "Ngày 22/05/2026 không có buổi tiếp công dân định kỳ nào"),
+        ("/lichtiepdan them 22/05/2026 11:00-07:30", "Giờ «11:00-07:30» không hợp lệ"),
+        ("/lichtiepdan doi 22/05/2026", "Cú pháp: /lichtiepdan"),
+    ],
+)
+async def test_bad_changes_get_a_clear_answer(clerk: Member, typed: str, answer: str) -> None:
+    assert answer in await clerk.say(typed)
+
+
+async def test_a_unit_officer_reads_the_schedule_but_cannot_change_it(world: World) -> None:
+    officer = await world.staff("9101", "Lê Văn Kinh", (Role.UNIT, "KT"))
+    assert "Thứ Năm 14/05/2026" in await officer.say("/lichtiepdan")
+    assert "Chỉ cán bộ Văn phòng" in await officer.say("/lichtiepdan huy 14/05/2026 bận")
+
+
+async def test_a_session_on_a_holiday_is_flagged_to_the_office_a_week_ahead_and_nobody_is_reminded(
+    world: World, clerk: Member, sweep: ReminderSweep
+) -> None:
+    await world.citizen("5001").subscribe("Lịch tiếp công dân")
+    world.clock.set(morning(date(2026, 4, 23)))  # Thursday 30/04 is Ngày Giải phóng miền Nam
+    report = await sweep.run(world.clock.now())
+    [flag] = lines_with(world, OFFICE_GROUP, "LỊCH TIẾP CÔNG DÂN")
+    assert "buổi tiếp Thứ Năm 30/04/2026 (07:30–11:00) rơi vào ngày nghỉ" in flag
+    assert "/lichtiepdan huy 30/04/2026 LÝ_DO" in flag
+    assert report.reception == 1
+    world.clock.set(morning(date(2026, 4, 29)))  # the last working day before it
+    await sweep.run(world.clock.now())
+    assert lines_with(world, "5001", "Nhắc lịch") == []
+    assert len(lines_with(world, OFFICE_GROUP, "LỊCH TIẾP CÔNG DÂN")) == 1
+
+
+async def test_subscribers_are_reminded_once_the_working_day_before_in_their_language(
+    world: World, sweep: ReminderSweep
+) -> None:
+    await world.citizen("5001").subscribe("Lịch tiếp công dân")
+    await world.citizen("5002").subscribe("Hội nghị đối thoại")
+    english = world.citizen("5003")
+    await english.send("/ngonngu")
+    await english.press("English")
+    await english.send("/dangky")
+    await english.press("☐ Citizen-reception")
+    await english.press("Continue")
+    await english.press("Agree")
+    world.clock.set(morning(date(2026, 5, 13)))
+    first = await sweep.run(world.clock.now())
+    again = await sweep.run(world.clock.now())
+    [reminder] = lines_with(world, "5001", "Nhắc lịch tiếp công dân")
+    assert "Thứ Năm 14/05/2026, 07:30–11:00, Chủ tịch UBND xã tiếp công dân" in reminder
+    assert lines_with(world, "5002", "Nhắc lịch") == []
+    assert lines_with(world, "5003", "Reminder: Thursday 14/05/2026")
+    assert (first.reception, again.reception) == (2, 0)
