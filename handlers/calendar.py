@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
 from handlers.formatting import local
-from handlers.office.due import case_due
+from handlers.office.due import case_due, refresh_due
 from handlers.ports import UnitOfWork
 from models.calendar import CalendarOverride
 from models.commune import Commune
@@ -67,11 +67,9 @@ async def change_day(
     today = local(now).date()
     for case in await uow.cases.queue(commune.id, statuses=sorted(OPEN_STATUSES), limit=100_000):
         old = case_due(case, before, commune, today=today)
-        new = case_due(case, after, commune, today=today)
+        new = refresh_due(case, after, commune, today)
         if old is None or new is None or old.day == new.day:
             continue
-        if not new.paused:
-            case.due_on = new.day
         moved += 1
         await uow.cases.add_event(
             case.record(

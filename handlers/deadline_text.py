@@ -16,6 +16,7 @@ from typing import Final
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import DayUnit, Deadline, DeadlineError, Refusal, Start
 from handlers.catalogue.keys import Msg
+from handlers.formatting import date_words
 
 Words = Callable[..., str]  # (key, **params) -> the sentence, in one language
 
@@ -38,9 +39,6 @@ def explain(t: Words, deadline: Deadline, calendar: WorkCalendar, *, stage: Msg 
     """One paragraph: the due date and every reason behind it."""
     rule = deadline.rule
 
-    def day(value: date) -> str:
-        return t(Msg.FORMAT_DATE, day=value.day, month=value.month, year=value.year)
-
     unit = t(Msg.DEADLINE_WORKING_DAYS if rule.unit is DayUnit.WORKING else Msg.DEADLINE_CALENDAR_DAYS)
     since = t(Msg.DEADLINE_SINCE_THU_LY if rule.start is Start.THU_LY else Msg.DEADLINE_SINCE_RECEIPT)
     options = [
@@ -60,11 +58,11 @@ def explain(t: Words, deadline: Deadline, calendar: WorkCalendar, *, stage: Msg 
     text = t(
         Msg.DEADLINE_LINE,
         stage=t(stage or STAGE_OF_RULE.get(rule.id, Msg.STAGE_XU_LY_DON)),
-        due=day(deadline.due),
+        due=date_words(t, deadline.due),
         days=deadline.days,
         unit=unit,
         since=since,
-        start=day(deadline.start),
+        start=date_words(t, deadline.start),
         options=added,
         citation=rule.citation,
     )
@@ -72,7 +70,9 @@ def explain(t: Words, deadline: Deadline, calendar: WorkCalendar, *, stage: Msg 
         runs = _days_off_between(calendar, deadline.start, deadline.due)
         if runs:
             listed = [
-                f"{name} ({day(first)})" if first == last else f"{name} ({day(first)} – {day(last)})"
+                f"{name} ({date_words(t, first)})"
+                if first == last
+                else f"{name} ({date_words(t, first)} – {date_words(t, last)})"
                 for name, first, last in runs
             ]
             text += t(Msg.DEADLINE_SKIPPED, days="; ".join(listed))
@@ -80,7 +80,7 @@ def explain(t: Words, deadline: Deadline, calendar: WorkCalendar, *, stage: Msg 
         text += t(
             Msg.DEADLINE_ROLLED,
             days=deadline.days,
-            last=day(deadline.last_day),
+            last=date_words(t, deadline.last_day),
             reason=deadline.rolled_because,
         )
     return text + "."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 from handlers.catalogue import Catalogue
@@ -36,6 +37,11 @@ def format_date(catalogue: Catalogue, language: str, day: date | datetime) -> st
     if isinstance(day, datetime):
         day = local(day).date()
     return catalogue.text(language, Msg.FORMAT_DATE, day=day.day, month=day.month, year=day.year)
+
+
+def date_words(t: Callable[..., str], day: date) -> str:
+    """``12/05/2026`` through a sentence function ``t(key, **params)`` (one language already chosen)."""
+    return t(Msg.FORMAT_DATE, day=day.day, month=day.month, year=day.year)
 
 
 _DAY = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")

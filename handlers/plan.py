@@ -13,9 +13,10 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 from deadlines.calendar import WorkCalendar
-from deadlines.duties import DutyDate, Every, ReportDuty, upcoming
+from deadlines.duties import DutyDate, ReportDuty, upcoming
 from handlers.catalogue.keys import Msg
-from handlers.formatting import read_day
+from handlers.communes import ReportSpec
+from handlers.formatting import date_words, read_day
 from handlers.ports import UnitOfWork
 from handlers.text import fold_words
 from models.commune import Commune, Unit
@@ -74,21 +75,9 @@ Cell = str | int | float | date | datetime | None
 
 
 def report_duties(commune: Commune) -> list[ReportDuty]:
-    """The units' recurring reports, as the commune file sets them (``[[reports]]``)."""
-    duties = []
-    for item in commune.settings.get("reports") or []:
-        before = str(item["before"])
-        day, _, month = before.partition("/")
-        duties.append(
-            ReportDuty(
-                title=str(item["title"]),
-                unit=str(item["unit"]),
-                every=Every(item["every"]),
-                day=int(day),
-                month=int(month) if month else None,
-            )
-        )
-    return duties
+    """The units' recurring reports, as the commune file sets them (``[[reports]]``, read by the same
+    ``ReportSpec`` that checked them at import)."""
+    return [ReportSpec.model_validate(item).duty() for item in commune.settings.get("reports") or []]
 
 
 def report_slug(duty: ReportDuty) -> str:
@@ -306,9 +295,6 @@ def describe(t: Words, work: DueWork, units: Sequence[Unit], today: date, *, by_
     """One line per task and report by due date, overdue tasks marked, dates as dd/mm/yyyy; with ``by_unit``,
     grouped under each lead unit's name (in the commune's order of units)."""
 
-    def day(value: date) -> str:
-        return t(Msg.FORMAT_DATE, day=value.day, month=value.month, year=value.year)
-
     by_code = {unit.code: unit for unit in units}
     code_of = {unit.id: unit.code for unit in units}
     entries: list[tuple[str, date, int, str]] = []  # the lead unit's code, the due date, task 0 / report 1
@@ -319,11 +305,16 @@ def describe(t: Words, work: DueWork, units: Sequence[Unit], today: date, *, by_
             id=task.id,
             title=task.title,
             coordinating=t(Msg.PLAN_COORDINATING, units=partners) if partners else "",
-            date=day(task.due_on),
+            date=date_words(t, task.due_on),
         )
         entries.append((code_of.get(task.lead_unit_id, "?"), task.due_on, 0, line))
     for when in work.reports:
-        line = t(Msg.PLAN_REPORT_LINE, title=when.duty.title, before=day(when.before), date=day(when.due))
+        line = t(
+            Msg.PLAN_REPORT_LINE,
+            title=when.duty.title,
+            before=date_words(t, when.before),
+            date=date_words(t, when.due),
+        )
         entries.append((when.duty.unit, when.due, 1, line))
     order = {unit.code: index for index, unit in enumerate(units)}
     if by_unit:

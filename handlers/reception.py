@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from handlers.catalogue.keys import Msg
+from handlers.formatting import date_words
 from handlers.ports import UnitOfWork
 from handlers.workweek import WEEKDAYS
 from models.commune import Commune
@@ -72,15 +73,12 @@ def describe(
 ) -> list[str]:
     """One line per session; with ``off`` (staff), a session on a day off says so."""
 
-    def day(value: date) -> str:
-        return t(Msg.FORMAT_DATE, day=value.day, month=value.month, year=value.year)
-
     lines = []
     for session in found:
         line = t(
             Msg.RECEPTION_LINE,
             weekday=t(WEEKDAYS[session.day.weekday()]),
-            date=day(session.day),
+            date=date_words(t, session.day),
             start=session.start,
             end=session.end,
             place=session.place,

@@ -63,11 +63,6 @@ class SweepReport:
         return self.reminders + self.escalations + self.digests + self.tasks + self.reports + self.reception
 
 
-def working_days_between(calendar: WorkCalendar, start: date, end: date) -> int:
-    """Working days in (start, end]; 0 when end is not after start."""
-    return calendar.working_days_between(start, end)
-
-
 class ReminderSweep:
     def __init__(
         self,
@@ -311,8 +306,8 @@ class Standing:
         if due is None or due.paused:  # no clock runs while waiting for the citizen
             return cls(case, None, 0, 0)
         if today <= due.day:
-            return cls(case, due, working_days_between(calendar, today, due.day), 0)
-        return cls(case, due, 0, working_days_between(calendar, due.day, today))
+            return cls(case, due, calendar.working_days_between(today, due.day), 0)
+        return cls(case, due, 0, calendar.working_days_between(due.day, today))
 
 
 async def _subscribers(desk: Desk, topic: Topic) -> list[Citizen]:

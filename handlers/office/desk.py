@@ -15,7 +15,7 @@ from handlers.catalogue.keys import Msg
 from handlers.formatting import format_date, format_datetime, local
 from handlers.labels import KIND_LABELS, STATUS_LABELS, commune_in_sentence
 from handlers.mail import Mailbox
-from handlers.office.due import Due, case_due
+from handlers.office.due import Due, refresh_due
 from handlers.office.services import Office
 from handlers.ports import UnitOfWork
 from models.case import Case
@@ -60,11 +60,7 @@ class Desk:
     async def due(self, case: Case) -> Due | None:
         """The deadline the case runs against now, on the commune's calendar; the case's stored due date
         is brought up to date (None while the clock is paused or the case is closed)."""
-        due = case_due(case, await self.calendar(), self.commune, today=self.today)
-        stored = None if due is None or due.paused else due.day
-        if case.due_on != stored:
-            case.due_on = stored
-        return due
+        return refresh_due(case, await self.calendar(), self.commune, self.today)
 
     @property
     def today(self) -> date:

@@ -104,10 +104,15 @@ def begin_stage(case: Case, rule_id: str) -> None:
     case.due_on = None
 
 
+def current_rule(commune: Commune, case: Case) -> str:
+    """The stage the case belongs in: resolution once accepted, else the first stage of its kind."""
+    return resolution_rule(case.kind) if case.accepted_at is not None else first_rule(commune, case)
+
+
 def restage(commune: Commune, case: Case) -> None:
     """After the kind or the urgency changed: the stage the case belongs in now. An accepted case keeps
     counting from its acceptance; a new one from its receipt."""
-    wanted = resolution_rule(case.kind) if case.accepted_at is not None else first_rule(commune, case)
+    wanted = current_rule(commune, case)
     if wanted != case.deadline_rule:
         begin_stage(case, wanted)
     else:
@@ -152,23 +157,57 @@ def case_due(
     if not case.is_open:
         return None
     if case.deadline_rule is None or case.deadline_rule not in RULES:
-        begin_stage(
-            case, first_rule(commune, case) if case.accepted_at is None else resolution_rule(case.kind)
-        )
+        begin_stage(case, current_rule(commune, case))
     rule = RULES[case.deadline_rule or PROCESSING]
-    start = case.deadline_start or stage_start(case, rule.id)
     paused = case.paused_days
     if case.paused_on is not None and today is not None:
         paused += elapsed(rule, calendar, case.paused_on, today)
-    deadline = compute(
-        rule,
-        start,
+    deadline = rule_deadline(
+        commune,
+        case,
+        rule.id,
+        case.deadline_start or stage_start(case, rule.id),
         calendar,
         complex=case.deadline_complex and rule.complex_days is not None,
-        remote=is_remote(commune),
         extended=case.deadline_extended and rule.extended_days is not None,
         extensions=tuple(case.deadline_extensions),
-        days=service_days(commune, case) if rule.id == SERVICE else None,
         paused=paused,
     )
     return Due(STAGE_OF_RULE.get(rule.id, Msg.STAGE_XU_LY_DON), deadline, case.paused_on)
+
+
+def rule_deadline(
+    commune: Commune,
+    case: Case,
+    rule_id: str,
+    start: date,
+    calendar: WorkCalendar,
+    *,
+    complex: bool = False,
+    extended: bool = False,
+    extensions: tuple[int, ...] = (),
+    paused: int = 0,
+) -> Deadline:
+    """A rule's due date for this case in this commune: its remote-area periods, and for phản ánh, kiến
+    nghị the commune's service level."""
+    return compute(
+        RULES[rule_id],
+        start,
+        calendar,
+        complex=complex,
+        remote=is_remote(commune),
+        extended=extended,
+        extensions=extensions,
+        days=service_days(commune, case) if rule_id == SERVICE else None,
+        paused=paused,
+    )
+
+
+def refresh_due(case: Case, calendar: WorkCalendar, commune: Commune, today: date) -> Due | None:
+    """The case's running deadline, with its stored due date brought up to date (None while the clock is
+    paused or the case is closed)."""
+    due = case_due(case, calendar, commune, today=today)
+    stored = None if due is None or due.paused else due.day
+    if case.due_on != stored:
+        case.due_on = stored
+    return due

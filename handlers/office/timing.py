@@ -11,14 +11,12 @@ from handlers.catalogue.keys import Msg
 from handlers.deadline_text import STAGE_OF_RULE, explain, refusal
 from handlers.formatting import local, read_day
 from handlers.office.desk import Desk
-from handlers.office.due import Due, first_rule, is_remote, restage, service_days
+from handlers.office.due import Due, first_rule, is_remote, restage, rule_deadline
 from handlers.office.notices import notify_citizen
-from handlers.office.turn import StaffTurn, split_code
+from handlers.office.turn import StaffTurn, code_in, split_code
 from handlers.text import fold_words, shorten
 from models.case import Case
 from models.enums import CaseAction
-from models.errors import InvalidValue
-from models.values import ReceiptCode
 
 MAX_REASON = 500
 
@@ -49,14 +47,8 @@ async def deadline_lines(desk: Desk, case: Case) -> list[str]:
 async def _passed_stage(desk: Desk, case: Case, rule_id: str) -> str:
     """``Hạn thụ lý khiếu nại: 30/01/2026 — nhận đơn 20/01/2026, thụ lý 25/01/2026: đúng hạn.``"""
     assert case.accepted_at is not None
-    days = service_days(desk.commune, case) if rule_id == "pakn" else None
-    deadline = compute(
-        RULES[rule_id],
-        local(case.received_at).date(),
-        await desk.calendar(),
-        remote=is_remote(desk.commune),
-        days=days,
-    )
+    received = local(case.received_at).date()
+    deadline = rule_deadline(desk.commune, case, rule_id, received, await desk.calendar())
     met = local(case.accepted_at).date() <= deadline.due
     return desk.t(
         Msg.DEADLINE_PASSED_MET if met else Msg.DEADLINE_PASSED_LATE,
@@ -77,10 +69,7 @@ async def compute_command(turn: StaffTurn, argument: str) -> None:
     if head in RULES:
         await _calculate(turn, head, rest)
         return
-    try:
-        code = ReceiptCode.find(head)
-    except InvalidValue:
-        code = None
+    code = code_in(head)
     if code is None:
         turn.say(Msg.OFFICE_DEADLINE_UNKNOWN, text=shorten(head, 40), rules=", ".join(RULES))
         return
@@ -101,12 +90,12 @@ async def _calculate(turn: StaffTurn, rule_id: str, rest: str) -> None:
         turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.OFFICE_USAGE_DEADLINE))
         return
     options = {fold_words(word).replace(" ", "") for word in words[1:]}
-    rule = RULES[rule_id]
+    calendar = await turn.desk.calendar()
     try:
         deadline = compute(
-            rule,
+            RULES[rule_id],
             start,
-            await turn.desk.calendar(),
+            calendar,
             complex="phuctap" in options,
             remote=is_remote(turn.desk.commune) or "vungsau" in options,
             extended="morong" in options,
@@ -114,7 +103,7 @@ async def _calculate(turn: StaffTurn, rule_id: str, rest: str) -> None:
     except DeadlineError as error:
         turn.say_text(refusal(turn.t, error))
         return
-    turn.say_text(explain(turn.t, deadline, await turn.desk.calendar()))
+    turn.say_text(explain(turn.t, deadline, calendar))
 
 
 # -- deciding ---------------------------------------------------------------------------------------------

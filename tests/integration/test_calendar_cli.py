@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.cli import main
-from bot.communes_file import DEMO_COMMUNE
-
-
-@pytest.fixture
-def imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("NGHEDAN_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
-    monkeypatch.delenv("NGHEDAN_CONFIG", raising=False)
-    assert main(["commune", "import", str(DEMO_COMMUNE)]) == 0
-    capsys.readouterr()
 
 
 def test_the_year_lists_holidays_swaps_and_make_up_saturdays_by_name(

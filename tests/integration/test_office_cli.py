@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.communes_file import DEMO_COMMUNE
-
-
-@pytest.fixture
-def imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("NGHEDAN_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
-    monkeypatch.delenv("NGHEDAN_CONFIG", raising=False)
-    assert main(["commune", "import", str(DEMO_COMMUNE)]) == 0
-    capsys.readouterr()
 
 
 def test_the_first_admin_is_added_listed_and_removed_from_the_command_line(

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from handlers.reminders import ReminderConfig, ReminderSweep, working_days_between
+from handlers.reminders import ReminderConfig, ReminderSweep
 from models.staff import Role
 from scheduler.service import ReminderScheduler
 from tests.office import OFFICE_GROUP, Member, World, lines_with, morning, sweep_each_morning
@@ -140,9 +140,9 @@ def test_working_days_are_counted_after_the_first_day_up_to_the_last() -> None:
     from deadlines.calendar import DEFAULT_OVERRIDES, WorkCalendar
 
     calendar = WorkCalendar.with_overrides(DEFAULT_OVERRIDES)
-    assert working_days_between(calendar, date(2026, 5, 21), date(2026, 5, 26)) == 3
-    assert working_days_between(calendar, date(2026, 5, 26), date(2026, 5, 26)) == 0
-    assert working_days_between(calendar, date(2026, 4, 29), date(2026, 5, 4)) == 1
+    assert calendar.working_days_between(date(2026, 5, 21), date(2026, 5, 26)) == 3
+    assert calendar.working_days_between(date(2026, 5, 26), date(2026, 5, 26)) == 0
+    assert calendar.working_days_between(date(2026, 4, 29), date(2026, 5, 4)) == 1
 
 
 async def test_the_scheduler_sweeps_only_on_the_leader_and_wakes_delivery_when_it_queued_mail(
