@@ -61,6 +61,19 @@ def match_choice(text: str, labels: Sequence[str], *, allow_prefix: bool = True)
     return None
 
 
+MAX_ROW_ID = 2**31 - 1  # the database's integer keys
+
+
+def row_id(text: str) -> int | None:
+    """A row number typed or carried by a button (``42``), or None: not digits, or beyond any key (a
+    forged or mistyped number must not reach the database as an out-of-range integer)."""
+    text = text.strip()
+    if not text.isdecimal() or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
+
+
 def shorten(text: str, limit: int) -> str:
     """The text cut to ``limit`` characters at a word boundary, with an ellipsis when cut."""
     flat = _SPACES.sub(" ", text).strip()

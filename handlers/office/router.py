@@ -27,7 +27,7 @@ from handlers.office.access import (
 from handlers.office.services import Office
 from handlers.office.turn import StaffTurn, split_code
 from handlers.ports import UnitOfWork
-from handlers.text import fold, shorten
+from handlers.text import fold, row_id, shorten
 from models.case import Case
 from models.staff import StaffPrompt
 
@@ -178,12 +178,8 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
 # -- buttons ---------------------------------------------------------------------------------------------
 
 
-def _id(argument: str) -> int | None:
-    return int(argument) if argument.isdecimal() else None
-
-
 async def _button_assign(turn: StaffTurn, case: Case, argument: str) -> None:
-    unit = await turn.desk.unit(_id(argument)) if argument else None
+    unit = await turn.desk.unit(row_id(argument)) if argument else None
     await casework.assign(turn, case, unit if unit is not None and unit.active else None)
 
 
@@ -201,7 +197,7 @@ async def _button_decline_edit(turn: StaffTurn, case: Case, argument: str) -> No
 
 
 async def _button_duplicate(turn: StaffTurn, case: Case, argument: str) -> None:
-    other = await turn.uow.cases.get(case.commune_id, _id(argument) or 0) if argument else None
+    other = await turn.uow.cases.get(case.commune_id, row_id(argument) or 0) if argument else None
     await casework.mark_duplicate(turn, case, other.code if other is not None else None)
 
 
@@ -229,10 +225,10 @@ CASE_BUTTONS: dict[str, tuple[StaffCommand, CaseHandler]] = {
     "files": (C.CASE, lambda turn, case, arg: views.send_files(turn, case)),
     "prg": (C.PROGRESS, lambda turn, case, arg: casework.progress(turn, case, None)),
     "res": (C.RESULT, lambda turn, case, arg: results.start_result(turn, case)),
-    "rsub": (C.RESULT, lambda turn, case, arg: results.submit_result(turn, case, _id(arg) or 0)),
-    "rcan": (C.RESULT, lambda turn, case, arg: results.cancel_result(turn, case, _id(arg) or 0)),
-    "apr": (C.APPROVE, lambda turn, case, arg: results.approve(turn, case, _id(arg))),
-    "ret": (C.RETURN, lambda turn, case, arg: results.send_back(turn, case, _id(arg), None)),
+    "rsub": (C.RESULT, lambda turn, case, arg: results.submit_result(turn, case, row_id(arg) or 0)),
+    "rcan": (C.RESULT, lambda turn, case, arg: results.cancel_result(turn, case, row_id(arg) or 0)),
+    "apr": (C.APPROVE, lambda turn, case, arg: results.approve(turn, case, row_id(arg))),
+    "ret": (C.RETURN, lambda turn, case, arg: results.send_back(turn, case, row_id(arg), None)),
 }
 STAFF_BUTTONS: dict[str, Callable[[StaffTurn, int], Awaitable[None]]] = {
     "rm": admin.confirm_removal,
@@ -400,7 +396,7 @@ class OfficeRouter:
     async def _button(self, turn: StaffTurn, pick: Pick) -> None:
         parts = pick.token.split(":", 3)  # s, action, id, argument
         action = parts[1] if len(parts) > 1 else ""
-        target = _id(parts[2]) if len(parts) > 2 else None
+        target = row_id(parts[2]) if len(parts) > 2 else None
         argument = parts[3] if len(parts) > 3 else ""
         actor = turn.actor
         if action == "ent":

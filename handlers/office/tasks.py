@@ -7,7 +7,7 @@ from __future__ import annotations
 from handlers.catalogue.keys import Msg
 from handlers.office.turn import StaffTurn
 from handlers.plan import HORIZON_DAYS, describe, due_work, mark_done
-from handlers.text import fold_words, shorten
+from handlers.text import fold_words, row_id, shorten
 from models.staff import Role
 
 DONE_WORDS = frozenset({"xong", "done", "hoanthanh"})
@@ -48,7 +48,8 @@ async def _show(turn: StaffTurn) -> None:
 
 
 async def _done(turn: StaffTurn, number: str) -> None:
-    task = await turn.uow.plan.get(turn.me.commune_id, int(number)) if number.isdecimal() else None
+    task_id = row_id(number)
+    task = await turn.uow.plan.get(turn.me.commune_id, task_id) if task_id is not None else None
     if task is None:
         turn.say(Msg.PLAN_NOT_FOUND, id=shorten(number, 20))
         return

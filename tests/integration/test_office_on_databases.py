@@ -186,3 +186,9 @@ async def test_two_sweepers_racing_send_each_reminder_once(world: World, backend
     assert sum(text.startswith("NHẮC HẠN") for text in texts) == 3
     assert sum(text.startswith("Tình hình hồ sơ sáng") for text in texts) == 1
     assert len(await rows(backend, SentReminder)) == 4
+
+
+async def test_a_forged_or_huge_number_is_answered_without_reaching_the_database(world: World) -> None:
+    clerk = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
+    assert "Không tìm thấy nhiệm vụ số" in await clerk.say("/nhiemvu xong " + "9" * 30)
+    assert await clerk.press_token("s:view:" + "9" * 30) == "Tài khoản này không có quyền dùng chức năng này."

@@ -360,6 +360,7 @@ async def test_the_lead_unit_the_office_or_an_admin_marks_a_task_done_and_others
         "/nhiemvu xong 999"
     )
     assert "Không tìm thấy nhiệm vụ số «abc»" in await kt.say("/nhiemvu xong abc")
+    assert "Không tìm thấy nhiệm vụ số «99999999999" in await kt.say("/nhiemvu xong " + "9" * 30)
     assert "Cú pháp: /nhiemvu | /nhiemvu xong SỐ_NHIỆM_VỤ" in await kt.say("/nhiemvu xoa 1")
     assert f"Đã ghi nhận hoàn thành nhiệm vụ [{road}]" in await kt.say(f"/nhiemvu xong {road}")
     assert "Đã ghi nhận hoàn thành" in await clerk.say(f"/nhiemvu xong [{mark}]")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.text import fold, fold_words, match_choice, shorten, split_at_boundary
+from handlers.text import fold, fold_words, match_choice, row_id, shorten, split_at_boundary
 
 LABELS = ["Đồng ý", "Không đồng ý"]
 
@@ -61,3 +61,21 @@ def test_split_keeps_short_text_whole() -> None:
 def test_shorten_cuts_at_a_word_with_an_ellipsis() -> None:
     assert shorten("một hai ba bốn năm sáu", 12) == "một hai ba…"
     assert shorten("ngắn", 12) == "ngắn"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("42", 42),
+        (" 7 ", 7),
+        ("2147483647", 2147483647),
+        ("2147483648", None),
+        ("9" * 40, None),
+        ("-1", None),
+        ("4a", None),
+        ("", None),
+        ("٣", 3),
+    ],
+)
+def test_a_row_number_is_read_only_within_the_databases_keys(typed: str, expected: int | None) -> None:
+    assert row_id(typed) == expected
