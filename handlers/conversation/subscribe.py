@@ -64,6 +64,11 @@ def _toggled(items: list[T], item: T) -> list[T]:
     return [other for other in items if other != item] if item in items else [*items, item]
 
 
+def _in_sentence(label: str) -> str:
+    """A button label inside a sentence: only its first letter lowered ("Nhân dân" keeps its capital)."""
+    return label[:1].lower() + label[1:]
+
+
 def _mark(chosen: bool, label: str) -> str:
     return f"{'☑' if chosen else '☐'} {label}"
 
@@ -175,8 +180,8 @@ async def _save(turn: Turn) -> None:
     names = [await turn.village_name(village) or "" for village in villages]
     turn.say(
         Msg.SUBSCRIBE_SAVED,
-        topics=", ".join(turn.t(TOPIC_LABELS[Topic(topic)]).lower() for topic in topics),
-        villages=", ".join(names) if names else turn.t(Msg.SUBSCRIBE_WHOLE_COMMUNE).lower(),
+        topics=", ".join(_in_sentence(turn.t(TOPIC_LABELS[Topic(topic)])) for topic in topics),
+        villages=", ".join(names) if names else _in_sentence(turn.t(Msg.SUBSCRIBE_WHOLE_COMMUNE)),
         time=turn.when(turn.now),
     )
     turn.draft.subscribe_topics, turn.draft.subscribe_villages = [], []

@@ -47,7 +47,7 @@ async def test_a_citizen_subscribes_to_chosen_topics_for_chosen_villages(
     await chat.press("☐ Xóm Đồng Bầu")
     saved = text(await chat.press("Đồng ý và đăng ký"))
     assert (
-        "Ông/Bà đã đăng ký nhận thông báo về: hội nghị đối thoại với nhân dân — Xóm Đồng Bầu, Xóm Na Mao"
+        "Ông/Bà đã đăng ký nhận thông báo về: hội nghị đối thoại với Nhân dân — Xóm Đồng Bầu, Xóm Na Mao"
         in saved
     )
     [row] = subscriptions(backend)
