@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
 from bot.settings import Settings
+from handlers.broadcast import BroadcastConfig, BroadcastRunner
 from handlers.catalogue import Catalogue
 from handlers.classify import Classifier
 from handlers.config import IntakeConfig
@@ -52,6 +53,7 @@ class App:
     delivery: OutboxDelivery
     arrivals: OfficeArrivals
     reminders: ReminderSweep
+    broadcasts: BroadcastRunner
 
     async def aclose(self) -> None:
         await self.engine.dispose()
@@ -135,5 +137,14 @@ async def bootstrap(
             catalogue=catalogue,
             office=office,
             config=settings.reminders.to_config(),
+        ),
+        broadcasts=BroadcastRunner(
+            uow_factory=uow_factory,
+            clock=clock,
+            catalogue=catalogue,
+            config=BroadcastConfig(
+                poll_interval=settings.delivery.poll_seconds, rate=settings.delivery.bulk_per_second
+            ),
+            on_mail=delivery.notify,
         ),
     )

@@ -32,6 +32,7 @@ from handlers.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from handlers.ratelimit import RateLimiter, RateLimits
 from handlers.reachability import chat_blocked
 from handlers.replies import Reply
+from handlers.waiting import nap
 from models.enums import OutboxPriority, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -197,13 +198,7 @@ class OutboxDelivery:
                     log.exception("outbox delivery pass failed; retrying")
             if sent:
                 continue
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait(
-                {waiter, stopper}, timeout=self.config.poll_interval, return_when="FIRST_COMPLETED"
-            )
-            waiter.cancel()
-            stopper.cancel()
+            await nap(self._wake, stop, self.config.poll_interval)
         await self._idle.wait()
 
     # -- internals -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from models.broadcast import Broadcast
 from models.calendar import CalendarOverride
 from models.case import (
     CardPurpose,
@@ -25,7 +26,8 @@ from models.case import (
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
-from models.enums import CaseStatus
+from models.dialogue import DialogueParticipant, DialogueSession
+from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
 from models.reception import ReceptionChange
@@ -209,6 +211,14 @@ class OutboxRepository(Protocol):
         """Readdress every unsent message of a chat that changed its id (a group became a supergroup)."""
         ...
 
+    async def broadcast_counts(self, broadcast_id: int) -> dict[OutboxStatus, int]:
+        """How many of a broadcast's messages are in each delivery state."""
+        ...
+
+    async def cancel_broadcast(self, broadcast_id: int, *, reason: str) -> int:
+        """Give up a broadcast's messages not yet claimed by a sender; how many."""
+        ...
+
 
 @dataclass(frozen=True)
 class EventClaim:
@@ -296,6 +306,12 @@ class SubscriptionRepository(Protocol):
         """Every active subscription of the commune, oldest first."""
         ...
 
+    async def recipients(
+        self, commune_id: int, *, after: int, limit: int
+    ) -> Sequence[tuple[Subscription, Citizen]]:
+        """Active subscriptions with id > ``after`` whose citizen is reachable, by id, with the citizen."""
+        ...
+
     async def cancel_for_chat(self, channel: str, chat_id: str, at: datetime, *, reason: str) -> int:
         """Cancel the active subscriptions of the citizens behind a chat; how many."""
         ...
@@ -308,6 +324,37 @@ class ReceptionRepository(Protocol):
 
     async def add(self, change: ReceptionChange) -> None: ...
     async def remove(self, change: ReceptionChange) -> None: ...
+
+
+class DialogueRepository(Protocol):
+    async def next_number(self, commune_id: int) -> int: ...
+    async def add(self, session: DialogueSession) -> None: ...
+    async def get(self, commune_id: int, number: int) -> DialogueSession | None: ...
+    async def by_id(self, dialogue_id: int) -> DialogueSession | None: ...
+
+    async def starting(self, commune_id: int, first: datetime, last: datetime) -> Sequence[DialogueSession]:
+        """Sessions (cancelled ones too) starting in [first, last], by start."""
+        ...
+
+    async def participants(self, dialogue_id: int) -> Sequence[DialogueParticipant]: ...
+    async def participant(self, dialogue_id: int, citizen_id: int) -> DialogueParticipant | None: ...
+    async def add_participant(self, participant: DialogueParticipant) -> None: ...
+
+    async def questions(self, dialogue_id: int) -> Sequence[Case]:
+        """The cases sent as questions ahead of the session, oldest first."""
+        ...
+
+
+class BroadcastRepository(Protocol):
+    async def add(self, broadcast: Broadcast) -> None: ...
+    async def get(self, broadcast_id: int) -> Broadcast | None: ...
+    async def by_key(self, key: str) -> Broadcast | None: ...
+
+    async def sending(self) -> Sequence[Broadcast]:
+        """Every broadcast of every commune still being sent, oldest first."""
+        ...
+
+    async def of_dialogue(self, dialogue_id: int) -> Sequence[Broadcast]: ...
 
 
 class UnitOfWork(Protocol):
@@ -325,6 +372,8 @@ class UnitOfWork(Protocol):
     plan: PlanRepository
     subscriptions: SubscriptionRepository
     reception: ReceptionRepository
+    dialogues: DialogueRepository
+    broadcasts: BroadcastRepository
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -20,6 +20,7 @@ from deadlines.calendar import WorkCalendar
 from deadlines.duties import due_before, upcoming
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
+from handlers.dialogue import sweep as dialogue_sweep
 from handlers.formatting import local
 from handlers.mail import Mailbox
 from handlers.office.cards import leader_chats, office_chats, unit_chats
@@ -57,10 +58,19 @@ class SweepReport:
     tasks: int = 0  # reminders about the plan's tasks
     reports: int = 0  # reminders about recurring reports
     reception: int = 0  # reception sessions: a day off flagged to the office, reminders to subscribers
+    dialogues: int = 0  # dialogue reminders (each a broadcast) and results overdue
 
     @property
     def messages(self) -> int:
-        return self.reminders + self.escalations + self.digests + self.tasks + self.reports + self.reception
+        return (
+            self.reminders
+            + self.escalations
+            + self.digests
+            + self.tasks
+            + self.reports
+            + self.reception
+            + self.dialogues
+        )
 
 
 class ReminderSweep:
@@ -108,14 +118,16 @@ class ReminderSweep:
         calendar = await desk.calendar()
         at = local(now)
         today = at.date()
-        if (
-            not calendar.is_working_day(today)
-            or not self.config.work_start <= at.time() < self.config.work_end
-        ):
+        working = (
+            calendar.is_working_day(today) and self.config.work_start <= at.time() < self.config.work_end
+        )
+        chats = _Chats(desk)
+        # Citizens are reminded of a dialogue at its time, whatever the day; the office only at work.
+        report.dialogues += await dialogue_sweep(desk, chats.office, chats.leaders, office_hours=working)
+        if not working:
             return
         cases = await uow.cases.queue(commune.id, statuses=sorted(OPEN_STATUSES), limit=100_000)
         standings = [Standing.of(case, await desk.due(case), calendar, today) for case in cases]
-        chats = _Chats(desk)
         for standing in standings:
             await self._case(desk, chats, standing, today, report)
         if self.config.digest:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -65,6 +66,22 @@ class Reply:
             edit_of=payload.get("edit_of"),
             force_reply=bool(payload.get("force_reply", False)),
         )
+
+
+def made_file(name: str, content: bytes, mime: str) -> dict[str, Any]:
+    """An attachment the core made itself (an .ics, an .xlsx), carried in the outbox with its bytes."""
+    return {
+        "kind": "document",
+        "file_name": name,
+        "mime": mime,
+        "content_b64": base64.b64encode(content).decode("ascii"),
+    }
+
+
+def file_content(attachment: dict[str, Any]) -> bytes | None:
+    """The bytes of a made file; None for a file the channel already stores (sent again by its id)."""
+    encoded = attachment.get("content_b64")
+    return base64.b64decode(encoded) if isinstance(encoded, str) else None
 
 
 def coalesce(replies: list[Reply], limit: int = 4000) -> list[Reply]:

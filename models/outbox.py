@@ -23,6 +23,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "priority", "id"),
         Index("ix_outbox_chat", "channel", "chat_id", "id"),
+        Index("ix_outbox_broadcast", "broadcast_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
@@ -42,3 +43,4 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     sent_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    broadcast_id: Mapped[int | None] = mapped_column(default=None)  # one recipient of a broadcast

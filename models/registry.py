@@ -1,6 +1,7 @@
 """Imports every mapped class so ``Base.metadata`` is complete (for Alembic and test schemas)."""
 
 from models.base import Base
+from models.broadcast import Broadcast
 from models.calendar import CalendarOverride
 from models.case import (
     Case,
@@ -15,6 +16,7 @@ from models.case import (
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
+from models.dialogue import DialogueParticipant, DialogueSession
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
 from models.processed import ProcessedEvent
@@ -25,6 +27,7 @@ from models.subscription import Subscription
 
 __all__ = [
     "Base",
+    "Broadcast",
     "CalendarOverride",
     "Case",
     "CaseAttachment",
@@ -36,6 +39,8 @@ __all__ = [
     "Commune",
     "ConsentRecord",
     "Conversation",
+    "DialogueParticipant",
+    "DialogueSession",
     "Field",
     "HotSpot",
     "InfoRequest",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from handlers.ports import CaseDigest, ConcurrentUpdate, EventClaim
 from models.base import Base
+from models.broadcast import Broadcast, BroadcastStatus
 from models.calendar import CalendarOverride
 from models.case import (
     CardPurpose,
@@ -30,6 +31,7 @@ from models.case import (
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
+from models.dialogue import DialogueParticipant, DialogueSession
 from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
@@ -596,6 +598,23 @@ class SqlOutbox:
     async def move_pending(self, channel: str, chat_id: str, new_chat_id: str) -> int:
         return await self._update_pending(channel, chat_id, {"chat_id": new_chat_id})
 
+    async def broadcast_counts(self, broadcast_id: int) -> dict[OutboxStatus, int]:
+        query = (
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.broadcast_id == broadcast_id)
+            .group_by(OutboxMessage.status)
+        )
+        return {OutboxStatus(status): int(count) for status, count in (await self._s.execute(query)).all()}
+
+    async def cancel_broadcast(self, broadcast_id: int, *, reason: str) -> int:
+        result = await self._s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.FAILED, last_error=reason[:500])
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def _update_pending(self, channel: str, chat_id: str, values: dict[str, object]) -> int:
         result = await self._s.execute(
             update(OutboxMessage)
@@ -683,6 +702,23 @@ class SqlSubscriptions:
             Subscription.commune_id == commune_id, Subscription.cancelled_at.is_(None)
         )
         return (await self._s.scalars(query.order_by(Subscription.id))).all()
+
+    async def recipients(
+        self, commune_id: int, *, after: int, limit: int
+    ) -> Sequence[tuple[Subscription, Citizen]]:
+        query = (
+            select(Subscription, Citizen)
+            .join(Citizen, Citizen.id == Subscription.citizen_id)
+            .where(
+                Subscription.commune_id == commune_id,
+                Subscription.cancelled_at.is_(None),
+                Subscription.id > after,
+                Citizen.unreachable_at.is_(None),
+            )
+            .order_by(Subscription.id)
+            .limit(limit)
+        )
+        return [(row[0], row[1]) for row in (await self._s.execute(query)).all()]
 
     async def cancel_for_chat(self, channel: str, chat_id: str, at: datetime, *, reason: str) -> int:
         citizens = select(Citizen.id).where(Citizen.channel == channel, Citizen.chat_id == chat_id)
@@ -818,3 +854,74 @@ class SqlProcessedEvents:
         if row is None:
             return EventClaim(first=False, chat_busy=False)
         return EventClaim(first=True, chat_busy=row[1] is not None, staff=row[2] is not None)
+
+
+class SqlDialogues:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def next_number(self, commune_id: int) -> int:
+        query = select(func.max(DialogueSession.number)).where(DialogueSession.commune_id == commune_id)
+        return int(await self._s.scalar(query) or 0) + 1
+
+    async def add(self, session: DialogueSession) -> None:
+        self._s.add(session)
+        await self._s.flush()
+
+    async def get(self, commune_id: int, number: int) -> DialogueSession | None:
+        return await self._s.scalar(
+            select(DialogueSession).where(
+                DialogueSession.commune_id == commune_id, DialogueSession.number == number
+            )
+        )
+
+    async def by_id(self, dialogue_id: int) -> DialogueSession | None:
+        return await self._s.get(DialogueSession, dialogue_id)
+
+    async def starting(self, commune_id: int, first: datetime, last: datetime) -> Sequence[DialogueSession]:
+        query = select(DialogueSession).where(
+            DialogueSession.commune_id == commune_id, DialogueSession.starts_at.between(first, last)
+        )
+        return (await self._s.scalars(query.order_by(DialogueSession.starts_at, DialogueSession.id))).all()
+
+    async def participants(self, dialogue_id: int) -> Sequence[DialogueParticipant]:
+        query = select(DialogueParticipant).where(DialogueParticipant.dialogue_id == dialogue_id)
+        return (await self._s.scalars(query.order_by(DialogueParticipant.id))).all()
+
+    async def participant(self, dialogue_id: int, citizen_id: int) -> DialogueParticipant | None:
+        return await self._s.scalar(
+            select(DialogueParticipant).where(
+                DialogueParticipant.dialogue_id == dialogue_id, DialogueParticipant.citizen_id == citizen_id
+            )
+        )
+
+    async def add_participant(self, participant: DialogueParticipant) -> None:
+        self._s.add(participant)
+        await self._s.flush()
+
+    async def questions(self, dialogue_id: int) -> Sequence[Case]:
+        query = select(Case).where(Case.dialogue_id == dialogue_id).order_by(Case.id)
+        return (await self._s.scalars(query)).all()
+
+
+class SqlBroadcasts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, broadcast: Broadcast) -> None:
+        self._s.add(broadcast)
+        await self._s.flush()
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        return await self._s.get(Broadcast, broadcast_id)
+
+    async def by_key(self, key: str) -> Broadcast | None:
+        return await self._s.scalar(select(Broadcast).where(Broadcast.key == key))
+
+    async def sending(self) -> Sequence[Broadcast]:
+        query = select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING).order_by(Broadcast.id)
+        return (await self._s.scalars(query)).all()
+
+    async def of_dialogue(self, dialogue_id: int) -> Sequence[Broadcast]:
+        query = select(Broadcast).where(Broadcast.dialogue_id == dialogue_id).order_by(Broadcast.id)
+        return (await self._s.scalars(query)).all()

@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.ports import (
+    BroadcastRepository,
     CalendarRepository,
     CaseRepository,
     CitizenRepository,
     CommuneRepository,
     ConcurrentUpdate,
     ConversationRepository,
+    DialogueRepository,
     OutboxRepository,
     PlanRepository,
     ProcessedEventRepository,
@@ -27,11 +29,13 @@ from handlers.ports import (
 )
 from store.repositories import (
     ReferenceCache,
+    SqlBroadcasts,
     SqlCalendar,
     SqlCases,
     SqlCitizens,
     SqlCommunes,
     SqlConversations,
+    SqlDialogues,
     SqlOutbox,
     SqlPlan,
     SqlProcessedEvents,
@@ -58,6 +62,8 @@ class SqlUnitOfWork:
     plan: PlanRepository
     subscriptions: SubscriptionRepository
     reception: ReceptionRepository
+    dialogues: DialogueRepository
+    broadcasts: BroadcastRepository
 
     def __init__(
         self,
@@ -93,6 +99,8 @@ class SqlUnitOfWork:
         self.plan = SqlPlan(session)
         self.subscriptions = SqlSubscriptions(session)
         self.reception = SqlReception(session)
+        self.dialogues = SqlDialogues(session)
+        self.broadcasts = SqlBroadcasts(session)
         return self
 
     async def __aexit__(

@@ -15,6 +15,7 @@ from handlers.ports import CaseDigest, EventClaim
 from handlers.ratelimit import RateLimits
 from handlers.replies import Reply
 from models.base import LOCAL_TZ
+from models.broadcast import Broadcast, BroadcastStatus
 from models.calendar import CalendarOverride
 from models.case import (
     CardPurpose,
@@ -29,6 +30,7 @@ from models.case import (
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
+from models.dialogue import DialogueParticipant, DialogueSession
 from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
@@ -416,6 +418,23 @@ class FakeOutbox(_Repo):
             row.chat_id = new_chat_id
         return len(rows)
 
+    async def broadcast_counts(self, broadcast_id: int) -> dict[OutboxStatus, int]:
+        counts: dict[OutboxStatus, int] = {}
+        for m in self.store.all(OutboxMessage):
+            if m.broadcast_id == broadcast_id:
+                counts[m.status] = counts.get(m.status, 0) + 1
+        return counts
+
+    async def cancel_broadcast(self, broadcast_id: int, *, reason: str) -> int:
+        rows = [
+            m
+            for m in self.store.all(OutboxMessage)
+            if m.broadcast_id == broadcast_id and m.status == OutboxStatus.PENDING
+        ]
+        for row in rows:
+            row.status, row.last_error = OutboxStatus.FAILED, reason
+        return len(rows)
+
     def _pending(self, channel: str, chat_id: str) -> list[OutboxMessage]:
         return [
             m
@@ -583,6 +602,20 @@ class FakeSubscriptions(_Repo):
     async def active(self, commune_id: int) -> Sequence[Subscription]:
         return [s for s in self.store.all(Subscription) if s.commune_id == commune_id and s.active]
 
+    async def recipients(
+        self, commune_id: int, *, after: int, limit: int
+    ) -> Sequence[tuple[Subscription, Citizen]]:
+        citizens = self.store.rows.get(Citizen, {})
+        found = [
+            (s, citizens[s.citizen_id])
+            for s in sorted(self.store.all(Subscription), key=lambda s: s.id)
+            if s.commune_id == commune_id
+            and s.active
+            and s.id > after
+            and citizens[s.citizen_id].unreachable_at is None
+        ]
+        return found[:limit]
+
     async def cancel_for_chat(self, channel: str, chat_id: str, at: datetime, *, reason: str) -> int:
         citizens = {c.id for c in self.store.all(Citizen) if (c.channel, c.chat_id) == (channel, chat_id)}
         cancelled = 0
@@ -614,6 +647,76 @@ class FakeReception(_Repo):
         del self.store.rows[ReceptionChange][change.id]
 
 
+class FakeDialogues(_Repo):
+    async def next_number(self, commune_id: int) -> int:
+        return 1 + max(
+            (d.number for d in self.store.all(DialogueSession) if d.commune_id == commune_id), default=0
+        )
+
+    async def add(self, session: DialogueSession) -> None:
+        self.store.insert(session)
+
+    async def get(self, commune_id: int, number: int) -> DialogueSession | None:
+        return next(
+            (d for d in self.store.all(DialogueSession) if (d.commune_id, d.number) == (commune_id, number)),
+            None,
+        )
+
+    async def by_id(self, dialogue_id: int) -> DialogueSession | None:
+        return self.store.rows.get(DialogueSession, {}).get(dialogue_id)
+
+    async def starting(self, commune_id: int, first: datetime, last: datetime) -> Sequence[DialogueSession]:
+        found = [
+            d
+            for d in self.store.all(DialogueSession)
+            if d.commune_id == commune_id and first <= d.starts_at <= last
+        ]
+        return sorted(found, key=lambda d: (d.starts_at, d.id))
+
+    async def participants(self, dialogue_id: int) -> Sequence[DialogueParticipant]:
+        return sorted(
+            (p for p in self.store.all(DialogueParticipant) if p.dialogue_id == dialogue_id),
+            key=lambda p: p.id,
+        )
+
+    async def participant(self, dialogue_id: int, citizen_id: int) -> DialogueParticipant | None:
+        return next(
+            (p for p in await self.participants(dialogue_id) if p.citizen_id == citizen_id),
+            None,
+        )
+
+    async def add_participant(self, participant: DialogueParticipant) -> None:
+        if await self.participant(participant.dialogue_id, participant.citizen_id) is not None:
+            raise AssertionError("one registration per session and citizen")
+        self.store.insert(participant)
+
+    async def questions(self, dialogue_id: int) -> Sequence[Case]:
+        return sorted((c for c in self.store.all(Case) if c.dialogue_id == dialogue_id), key=lambda c: c.id)
+
+
+class FakeBroadcasts(_Repo):
+    async def add(self, broadcast: Broadcast) -> None:
+        if await self.by_key(broadcast.key) is not None:
+            raise AssertionError(f"duplicate broadcast key {broadcast.key}")
+        self.store.insert(broadcast)
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        return self.store.rows.get(Broadcast, {}).get(broadcast_id)
+
+    async def by_key(self, key: str) -> Broadcast | None:
+        return next((b for b in self.store.all(Broadcast) if b.key == key), None)
+
+    async def sending(self) -> Sequence[Broadcast]:
+        return sorted(
+            (b for b in self.store.all(Broadcast) if b.status is BroadcastStatus.SENDING), key=lambda b: b.id
+        )
+
+    async def of_dialogue(self, dialogue_id: int) -> Sequence[Broadcast]:
+        return sorted(
+            (b for b in self.store.all(Broadcast) if b.dialogue_id == dialogue_id), key=lambda b: b.id
+        )
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
@@ -629,6 +732,8 @@ class FakeUnitOfWork:
         self.plan = FakePlan(store)
         self.subscriptions = FakeSubscriptions(store)
         self.reception = FakeReception(store)
+        self.dialogues = FakeDialogues(store)
+        self.broadcasts = FakeBroadcasts(store)
         self._snapshot: Any = None
         self._committed = False
 

@@ -59,6 +59,7 @@ COMMANDS = (
     ("dangky", Msg.COMMANDS_DANGKY),
     ("huydangky", Msg.COMMANDS_HUYDANGKY),
     ("lichtiepdan", Msg.COMMANDS_LICHTIEPDAN),
+    ("doithoai", Msg.COMMANDS_DOITHOAI),
 )
 # What staff see in their groups (the guard still checks every command).
 GROUP_COMMANDS = (

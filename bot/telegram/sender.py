@@ -21,6 +21,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import (
+    BufferedInputFile,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -32,7 +33,7 @@ from aiogram.types import (
 
 from handlers.delivery import Outcome, Outgoing, SendResult
 from handlers.ratelimit import RateLimits
-from handlers.replies import InputRequest, Reply
+from handlers.replies import InputRequest, Reply, file_content
 from handlers.text import split_at_boundary
 
 log = logging.getLogger(__name__)
@@ -157,11 +158,16 @@ class TelegramSender:
         return SendResult(Outcome.SENT, external_id=message.edit_target)
 
     async def _send_file(self, chat_id: str, attachment: dict[str, Any]) -> None:
-        """Send a file again by its Telegram id. A file Telegram no longer knows is skipped (the text that
-        announced it was sent); anything else fails the message like a text would."""
+        """Send a file again by its Telegram id, or upload one the core made (a calendar entry, an export).
+        A file Telegram no longer knows is skipped (the text that announced it was sent); anything else
+        fails the message like a text would."""
         file_id = str(attachment.get("file_id", ""))
+        made = file_content(attachment)
         try:
-            if attachment.get("kind") == "photo":
+            if made is not None:
+                name = str(attachment.get("file_name") or "tep")
+                await self._bot.send_document(chat_id=int(chat_id), document=BufferedInputFile(made, name))
+            elif attachment.get("kind") == "photo":
                 await self._bot.send_photo(chat_id=int(chat_id), photo=file_id)
             else:
                 await self._bot.send_document(chat_id=int(chat_id), document=file_id)

@@ -69,6 +69,7 @@ class TelegramService:
         self._spawn(self._keep_leadership())
         self._spawn(self.app.delivery.run(self._stop, is_leader=lambda: self.leadership.is_leader))
         self._spawn(self.app.arrivals.run(self._stop, is_leader=lambda: self.leadership.is_leader))
+        self._spawn(self.app.broadcasts.run(self._stop, is_leader=lambda: self.leadership.is_leader))
         self.scheduler.start()
         if self.webhook:
             application = webhook_app(self.channel, self.settings)

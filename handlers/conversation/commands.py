@@ -24,6 +24,7 @@ class Command(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     RECEPTION = "reception"
+    DIALOGUE = "dialogue"
     UNKNOWN = "unknown"
 
 
@@ -57,6 +58,8 @@ SLASH_COMMANDS: dict[str, Command] = {
     "unsubscribe": Command.UNSUBSCRIBE,
     "lichtiepdan": Command.RECEPTION,
     "receptiondays": Command.RECEPTION,
+    "doithoai": Command.DIALOGUE,
+    "dialogue": Command.DIALOGUE,
 }
 
 # Whole messages that mean a command without a slash. Only used where the step does not expect free

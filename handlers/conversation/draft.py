@@ -39,6 +39,10 @@ class Draft:
     # Choosing what to subscribe to (/dangky): topics and village ids, saved only when confirmed.
     subscribe_topics: list[str] = dataclasses.field(default_factory=list)
     subscribe_villages: list[int] = dataclasses.field(default_factory=list)
+    # Registering for a dialogue conference (/doithoai) or sending it a question.
+    dialogue_id: int | None = None
+    dialogue_intent: str | None = None
+    dialogue_question: str | None = None
 
     @property
     def case_kind(self) -> CaseKind | None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.config import IntakeConfig
+from handlers.conversation import dialogue
 from handlers.conversation.commands import Command, ParsedCommand, parse_command
 from handlers.conversation.flow import STEPS, Step, dispatch, goto, reask, wrong_input
 from handlers.conversation.steps import (
@@ -47,6 +48,11 @@ SIDE_STEPS = frozenset(
         Step.SUPPLEMENT,
         Step.SUBSCRIBE_TOPICS,
         Step.SUBSCRIBE_VILLAGES,
+        Step.DIALOGUE_LIST,
+        Step.DIALOGUE_QUESTION,
+        Step.DIALOGUE_NAME,
+        Step.DIALOGUE_PHONE,
+        Step.DIALOGUE_ADDRESS,
     }
 )
 FILING_START_ARGS = frozenset({"gui", "guidon", "file", "new"})
@@ -376,6 +382,10 @@ class ConversationEngine:
         elif command is Command.RECEPTION:
             turn.say_text(await reception_text(turn))
             await self._back_to_step(turn, in_draft)
+        elif command is Command.DIALOGUE:
+            if step not in SIDE_STEPS:
+                turn.draft.return_step = step.value
+            await dialogue.start(turn)
         elif command is Command.UNKNOWN:
             turn.say(Msg.COMMON_UNKNOWN_COMMAND, name=parsed.argument)
             await reask(turn)

@@ -46,6 +46,9 @@ class StaffCommand(StrEnum):
     URGENT = "urgent"
     TASKS = "tasks"
     RECEPTION = "reception"
+    DIALOGUE = "dialogue"
+    DIALOGUE_EXPORT = "dialogue_export"
+    ANNOUNCE = "announce"
 
 
 C = StaffCommand
@@ -78,6 +81,8 @@ STAFF_COMMANDS: Final = MappingProxyType(
         "phuctap": C.COMPLEX, "complex": C.COMPLEX,
         "khan": C.URGENT, "urgent": C.URGENT,
         "nhiemvu": C.TASKS, "tasks": C.TASKS,
+        "doithoaixuat": C.DIALOGUE_EXPORT, "dialogueexport": C.DIALOGUE_EXPORT,
+        "thongbao": C.ANNOUNCE, "announce": C.ANNOUNCE,
     }
 )  # fmt: skip
 # Shared with citizens: they mean the staff version for staff members.
@@ -89,6 +94,8 @@ SHARED_COMMANDS: Final = MappingProxyType(
         "cancel": C.CANCEL,
         "lichtiepdan": C.RECEPTION,
         "receptiondays": C.RECEPTION,
+        "doithoai": C.DIALOGUE,
+        "dialogue": C.DIALOGUE,
     }
 )
 
@@ -125,6 +132,9 @@ PERMISSIONS: Final = MappingProxyType(
         C.URGENT: TRIAGE,
         C.TASKS: EVERYONE,
         C.RECEPTION: EVERYONE,  # reading; changes are checked inside
+        C.DIALOGUE: EVERYONE,  # the list; changes are checked inside
+        C.DIALOGUE_EXPORT: TRIAGE,
+        C.ANNOUNCE: TRIAGE,
     }
 )
 

@@ -21,6 +21,7 @@ from handlers.office.desk import Desk
 from handlers.office.intake import case_received
 from handlers.office.services import Office
 from handlers.ports import Clock, ConcurrentUpdate, UnitOfWorkFactory
+from handlers.waiting import nap
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=1)
@@ -121,8 +122,4 @@ class OfficeArrivals:
                     await self.drain_once()
                 except Exception:  # never let one bad case stop the office; it is retried next pass
                     log.exception("taking new cases into the office failed; retrying")
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=self._poll_interval, return_when="FIRST_COMPLETED")
-            waiter.cancel()
-            stopper.cancel()
+            await nap(self._wake, stop, self._poll_interval)

@@ -16,7 +16,19 @@ from datetime import datetime, timedelta
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
-from handlers.office import admin, casework, enter, receptions, results, tasks, timing, views, workdays
+from handlers.office import (
+    admin,
+    announce,
+    casework,
+    dialogues,
+    enter,
+    receptions,
+    results,
+    tasks,
+    timing,
+    views,
+    workdays,
+)
 from handlers.office.access import (
     SHARED_COMMANDS,
     ParsedStaffCommand,
@@ -137,6 +149,9 @@ HELP_TOPICS: dict[StaffCommand, Msg] = {
     C.URGENT: Msg.OFFICE_ABOUT_URGENT,
     C.TASKS: Msg.PLAN_ABOUT,
     C.RECEPTION: Msg.RECEPTION_ABOUT,
+    C.DIALOGUE: Msg.DIALOGUE_ABOUT_COMMAND,
+    C.DIALOGUE_EXPORT: Msg.DIALOGUE_ABOUT_EXPORT,
+    C.ANNOUNCE: Msg.ANNOUNCE_ABOUT,
 }
 
 
@@ -172,6 +187,22 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
     C.DEADLINE: timing.compute_command,
     C.TASKS: tasks.tasks_command,
     C.RECEPTION: receptions.reception_command,
+    C.DIALOGUE: dialogues.dialogue_command,
+    C.DIALOGUE_EXPORT: dialogues.export_command,
+    C.ANNOUNCE: announce.announce_command,
+}
+# Guided flows: their buttons' token prefix, the prompt's action, who may use them, and the answer handler.
+FlowHandler = Callable[[StaffTurn, dict[str, object], Payload], Awaitable[None]]
+FLOWS: dict[str, tuple[StaffCommand, FlowHandler]] = {
+    enter.ACTION: (C.ENTER, enter.answer),
+    dialogues.ACTION: (C.DIALOGUE, dialogues.answer),
+    dialogues.RESULTS_ACTION: (C.DIALOGUE, dialogues.answer_results),
+    announce.ACTION: (C.ANNOUNCE, announce.answer),
+}
+FLOW_BUTTONS = {
+    "ent": (enter.ACTION,),
+    "dlg": (dialogues.ACTION, dialogues.RESULTS_ACTION),
+    "ann": (announce.ACTION,),
 }
 
 
@@ -399,8 +430,8 @@ class OfficeRouter:
         target = row_id(parts[2]) if len(parts) > 2 else None
         argument = parts[3] if len(parts) > 3 else ""
         actor = turn.actor
-        if action == "ent":
-            await self._enter_button(turn, pick)
+        if action in FLOW_BUTTONS:
+            await self._flow_button(turn, pick, FLOW_BUTTONS[action])
             return
         if action in STAFF_BUTTONS:
             if actor is None or not actor.may(C.STAFF) or target is None:
@@ -416,15 +447,17 @@ class OfficeRouter:
         if case is not None:
             await spec[1](turn, case, argument)
 
-    async def _enter_button(self, turn: StaffTurn, pick: Pick) -> None:
-        if turn.actor is None or not turn.actor.may(C.ENTER):
+    async def _flow_button(self, turn: StaffTurn, pick: Pick, actions: tuple[str, ...]) -> None:
+        """A button of a guided flow answers the flow's pending question, if it is still pending."""
+        command = FLOWS[actions[0]][0]
+        if turn.actor is None or not turn.actor.may(command):
             turn.refuse()
             return
         prompt = await self._prompt(turn)
-        if prompt is None or prompt.action != enter.ACTION:
+        if prompt is None or prompt.action not in actions:
             turn.say(Msg.OFFICE_PROMPT_EXPIRED)
             return
-        await enter.answer(turn, dict(prompt.data), pick)
+        await FLOWS[prompt.action][1](turn, dict(prompt.data), pick)
 
     # -- answers -------------------------------------------------------------------------------------
     async def _answer(self, turn: StaffTurn, prompt: StaffPrompt, payload: Payload) -> None:
@@ -435,12 +468,13 @@ class OfficeRouter:
             else:
                 turn.say(Msg.OFFICE_PROMPT_EXPECTS_TEXT)
             return
-        if prompt.action == enter.ACTION:
-            if not actor.may(C.ENTER):
+        if prompt.action in FLOWS:
+            command, flow = FLOWS[prompt.action]
+            if not actor.may(command) or (command is C.DIALOGUE and not actor.handles_triage):
                 await turn.clear_prompt()
                 turn.refuse()
                 return
-            await enter.answer(turn, dict(prompt.data), payload)
+            await flow(turn, dict(prompt.data), payload)
             return
         spec = CASE_PROMPTS.get(prompt.action)
         if spec is None or prompt.case_id is None:

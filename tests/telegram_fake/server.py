@@ -67,6 +67,7 @@ class FakeTelegram:
         self.webhook_url: str | None = None
         self.blocked: set[str] = set()
         self.files: dict[str, list[dict[str, Any]]] = {}  # photos and documents sent, by chat
+        self.uploads: dict[str, list[tuple[str, bytes]]] = {}  # files uploaded (name, bytes), by chat
         self._failures: list[Failure] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[str, itertools.count[int]] = {}
@@ -181,7 +182,7 @@ class FakeTelegram:
         if name is None:
             self.rejected.append((request.match_info["method"], "unknown method"))
             return _error(404, "Not Found: method not found")
-        params = await _params(request)
+        params, uploads = await _params(request)
         try:
             _validate(name, params)
         except ApiError as error:
@@ -197,6 +198,7 @@ class FakeTelegram:
                 self._apply_edit(params)
             if name in ("sendPhoto", "sendDocument"):
                 self.files.setdefault(str(params["chat_id"]), []).append(params)
+                self.uploads.setdefault(str(params["chat_id"]), []).extend(uploads)
             if name == "sendMessage":
                 chat = str(params["chat_id"])
                 delivered = {**params, "message_id": call.result["message_id"]}
@@ -352,8 +354,10 @@ class FakeTelegram:
         return message
 
 
-async def _params(request: web.Request) -> dict[str, Any]:
+async def _params(request: web.Request) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """The call's parameters, and the files uploaded with it (name, bytes)."""
     params: dict[str, Any] = dict(request.query)
+    uploads: list[tuple[str, bytes]] = []
     if request.body_exists:
         if request.content_type == "application/json":
             body = await request.json()
@@ -362,7 +366,12 @@ async def _params(request: web.Request) -> dict[str, Any]:
         else:
             form = await request.post()
             params.update({key: value for key, value in form.items() if isinstance(value, str)})
-    return params
+            uploads = [
+                (value.filename, value.file.read())
+                for value in form.values()
+                if isinstance(value, web.FileField)
+            ]
+    return params, uploads
 
 
 def _validate(method: str, params: dict[str, Any]) -> None:
