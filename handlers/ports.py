@@ -130,6 +130,10 @@ class CaseRepository(Protocol):
         """Cases whose folded text contains every word, newest first."""
         ...
 
+    async def at_reception(self, commune_id: int, day: date) -> Sequence[Case]:
+        """Cases entered as received at a citizen-reception session that day, in order of entry."""
+        ...
+
     async def received_since(
         self,
         commune_id: int,

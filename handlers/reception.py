@@ -40,6 +40,15 @@ class Session:
         return f"{self.day.isoformat()}:{self.start}"
 
 
+def key_parts(key: str) -> tuple[date, str] | None:
+    """The day and start of a session from its key (``2026-12-03:07:30``), or None if it is not one."""
+    day, _, start = key.partition(":")
+    try:
+        return date.fromisoformat(day), start
+    except ValueError:
+        return None
+
+
 def regular(commune: Commune) -> list[dict[str, object]]:
     return list(commune.settings.get("reception") or [])
 

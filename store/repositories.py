@@ -311,6 +311,13 @@ class SqlCases:
             query = query.where(Case.field_slug == field_slug)
         return (await self._s.scalars(query.order_by(Case.received_at, Case.id).limit(limit))).all()
 
+    async def at_reception(self, commune_id: int, day: date) -> Sequence[Case]:
+        query = select(Case).where(
+            Case.commune_id == commune_id,
+            Case.reception_key.startswith(f"{day.isoformat()}:", autoescape=True),
+        )
+        return (await self._s.scalars(query.order_by(Case.id))).all()
+
     async def search(self, commune_id: int, words: Sequence[str], *, limit: int = 20) -> Sequence[Case]:
         query = select(Case).where(Case.commune_id == commune_id)
         for word in words:

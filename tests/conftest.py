@@ -19,12 +19,13 @@ from handlers.office.arrivals import OfficeArrivals
 from handlers.office.services import Office
 from handlers.ports import UnitOfWorkFactory
 from models.commune import Commune
+from models.staff import Role
 from store.database import session_factory
 from store.uow import SqlUnitOfWorkFactory
 from tests.chat import Chat
 from tests.db import postgres_database, sqlite_database
 from tests.fakes import FakeUnitOfWorkFactory, ManualClock
-from tests.office import World
+from tests.office import OFFICE_GROUP, Member, World
 
 
 @dataclass
@@ -148,3 +149,11 @@ def world(
         uow_factory=backend.uow_factory, clock=clock, catalogue=catalogue, office=office
     )
     return World(engine, clock, backend.uow_factory, commune, arrivals, catalogue, office)
+
+
+@pytest.fixture
+async def clerk(world: World) -> Member:
+    """An admin who is also a clerk, with the office group linked."""
+    clerk = await world.staff("9001", "Trần Thị Văn", Role.ADMIN, Role.CLERK)
+    await clerk.say("/ketnoi", group=OFFICE_GROUP)
+    return clerk

@@ -260,6 +260,11 @@ class FakeCases(_Repo):
         ]
         return sorted(cases, key=lambda c: (c.received_at, c.id))[:limit]
 
+    async def at_reception(self, commune_id: int, day: date) -> Sequence[Case]:
+        prefix = f"{day.isoformat()}:"
+        cases = [c for c in self._mine(Case, commune_id) if (c.reception_key or "").startswith(prefix)]
+        return sorted(cases, key=lambda c: c.id)
+
     async def search(self, commune_id: int, words: Sequence[str], *, limit: int = 20) -> Sequence[Case]:
         cases = [c for c in self._mine(Case, commune_id) if all(w in c.search_text for w in words)]
         return sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)[:limit]

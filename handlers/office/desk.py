@@ -18,6 +18,7 @@ from handlers.mail import Mailbox
 from handlers.office.due import Due, refresh_due
 from handlers.office.services import Office
 from handlers.ports import UnitOfWork
+from handlers.reception import key_parts
 from models.case import Case
 from models.commune import Commune, Field, Unit, Village
 from models.enums import CaseKind, CaseStatus
@@ -97,6 +98,9 @@ class Desk:
     def received_label(self, case: Case) -> str:
         """When and how a case arrived: with the time for chat, the date only for a petition a clerk
         entered later (its real receipt day is known, not the hour)."""
+        parts = key_parts(case.reception_key) if case.reception_key else None
+        if parts is not None:
+            return self.t(Msg.RECEPTION_CASE_LINE, date=self.day(parts[0]), start=parts[1])
         source = self.t(Msg(f"source.{case.source}")) if case.source != "chat" else self.channel_label(case)
         moment = self.when(case.received_at) if case.source == "chat" else self.day(case.received_at)
         return self.t(Msg.CARD_RECEIVED, time=moment, source=source)

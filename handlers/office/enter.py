@@ -14,6 +14,7 @@ from handlers.formatting import local, read_day
 from handlers.labels import KIND_LABELS
 from handlers.office.desk import ENTERED_SOURCES
 from handlers.office.turn import StaffTurn
+from handlers.reception import Session, describe, key_parts, sessions
 from handlers.replies import Choice
 from handlers.submission import OFFICE_CHANNEL, SubmitPetition, submit_petition
 from handlers.text import fold_words, match_choice, shorten
@@ -64,6 +65,14 @@ async def _choices(turn: StaffTurn, draft: Draft) -> list[Choice]:
         ]
     if step == "date":
         return [Choice(_token("date", "today"), turn.t(Msg.ENTER_TODAY))]
+    if step == "session":
+        return [
+            Choice(
+                _token("session", session.key),
+                turn.t(Msg.ENTER_SESSION_BUTTON, start=session.start, end=session.end, place=session.place),
+            )
+            for session in await _sessions(turn, draft)
+        ] + [Choice(_token("session", "none"), turn.t(Msg.ENTER_SESSION_NONE))]
     if step == "kind":
         return [Choice(_token("kind", kind.value), turn.t(label)) for kind, label in KIND_LABELS.items()]
     if step == "field":
@@ -104,7 +113,12 @@ QUESTIONS: dict[str, Msg] = {
 
 async def _ask(turn: StaffTurn, draft: Draft) -> None:
     step = str(draft["step"])
-    text = await _summary(turn, draft) if step == "summary" else turn.t(QUESTIONS[step])
+    if step == "summary":
+        text = await _summary(turn, draft)
+    elif step == "session":
+        text = await _session_question(turn, draft)
+    else:
+        text = turn.t(QUESTIONS[step])
     await turn.prompt(ACTION, text, data=draft, choices=await _choices(turn, draft))
 
 
@@ -125,7 +139,32 @@ async def _summary(turn: StaffTurn, draft: Draft) -> str:
         village=village,
         sender=sender,
         content=shorten(str(draft["content"]), 600),
+    ) + (
+        "\n" + turn.t(Msg.ENTER_SUMMARY_SESSION, session=await _session_words(turn, str(draft["reception"])))
+        if draft.get("reception")
+        else ""
     )
+
+
+async def _sessions(turn: StaffTurn, draft: Draft) -> list[Session]:
+    """The citizen-reception sessions on the day the petition was received."""
+    day = date.fromisoformat(str(draft["date"]))
+    return await sessions(turn.uow, turn.desk.commune, day, day)
+
+
+async def _session_question(turn: StaffTurn, draft: Draft) -> str:
+    found = await _sessions(turn, draft)
+    if not found:
+        return turn.t(Msg.ENTER_NO_SESSION, date=turn.desk.day(date.fromisoformat(str(draft["date"]))))
+    return turn.t(Msg.ENTER_SESSION, sessions="\n".join(describe(turn.t, found)))
+
+
+async def _session_words(turn: StaffTurn, key: str) -> str:
+    """A linked session as the summary shows it (its line in the schedule, without the bullet)."""
+    parts = key_parts(key)
+    found = await sessions(turn.uow, turn.desk.commune, parts[0], parts[0]) if parts else []
+    lines = describe(turn.t, [session for session in found if session.key == key])
+    return lines[0].lstrip("• ") if lines else key
 
 
 def _int(value: object) -> int | None:
@@ -183,7 +222,32 @@ async def _date(turn: StaffTurn, draft: Draft, payload: Payload) -> str | None:
         if found is None:
             return turn.t(Msg.ENTER_BAD_DATE, text=shorten(typed or "", 30))
     assert found is not None
-    draft.update(date=found.isoformat(), step="kind")
+    draft.update(date=found.isoformat(), step="session" if draft.get("source") == "reception" else "kind")
+    draft.pop("reception", None)
+    return None
+
+
+async def _session(turn: StaffTurn, draft: Draft, payload: Payload) -> str | None:
+    """Which reception session the petition was raised at; a typed date goes back to the date question's
+    answer (the clerk noticed a wrong day)."""
+    found = await _sessions(turn, draft)
+    chosen = _picked(payload, "session")
+    typed = _typed(payload)
+    if chosen is None and typed is not None:
+        labels = [
+            turn.t(Msg.ENTER_SESSION_BUTTON, start=s.start, end=s.end, place=s.place) for s in found
+        ] + [turn.t(Msg.ENTER_SESSION_NONE)]
+        index = match_choice(typed, labels)
+        if index is not None:
+            chosen = found[index].key if index < len(found) else "none"
+        elif read_day(typed, local(turn.now).date()) is not None:
+            return await _date(turn, draft, payload)
+    if chosen == "none":
+        draft.update(reception=None, step="kind")
+        return None
+    if chosen is None or chosen not in {session.key for session in found}:
+        return turn.t(Msg.COMMON_EXPECTS_CHOICE)
+    draft.update(reception=chosen, step="kind")
     return None
 
 
@@ -305,6 +369,8 @@ async def _save(turn: StaffTurn, draft: Draft, payload: Payload) -> str | None:
         now=turn.now,
     )
     turn.case_id = case.id
+    if draft.get("reception"):
+        case.reception_key = str(draft["reception"])
     case.office_pending = True  # its card follows, as for a petition filed by chat
     turn.arrived = True
     await turn.clear_prompt()
@@ -315,6 +381,7 @@ async def _save(turn: StaffTurn, draft: Draft, payload: Payload) -> str | None:
 ANSWERS: dict[str, Handler] = {
     "source": _source,
     "date": _date,
+    "session": _session,
     "kind": _kind,
     "field": _field,
     "content": _content,

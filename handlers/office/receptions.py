@@ -5,11 +5,12 @@ regular schedule."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from handlers.catalogue.keys import Msg
 from handlers.formatting import read_day
 from handlers.office.turn import StaffTurn
+from handlers.office.views import queue_line
 from handlers.reception import LOOK_AHEAD_DAYS, add_extra, cancel, describe, regular, reset, sessions
 from handlers.text import fold_words, shorten
 from models.staff import Role
@@ -24,6 +25,9 @@ async def reception_command(turn: StaffTurn, argument: str) -> None:
         await _show(turn)
         return
     action = ACTIONS.get(fold_words(words[0]).replace(" ", ""))
+    if action is None and len(words) == 1 and (day := read_day(words[0], turn.desk.today)) is not None:
+        await _show_day(turn, day)
+        return
     if action is None or len(words) < 2:
         turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.RECEPTION_USAGE))
         return
@@ -62,6 +66,35 @@ async def reception_command(turn: StaffTurn, argument: str) -> None:
         place = " ".join(rest[1:])[:300] or next((str(r["place"]) for r in regular(desk.commune)), "")
         await add_extra(turn.uow, desk.commune, day, start, end, place, by=me.id, now=turn.now)
         turn.say(Msg.RECEPTION_ADDED, date=shown, start=start, end=end, place=place)
+
+
+async def _show_day(turn: StaffTurn, day: date) -> None:
+    """A day's sessions, each with the cases a clerk entered as received there (``/nhaphoso``); a case the
+    reader may not see is left out, as in every list."""
+    desk = turn.desk
+    found = await sessions(turn.uow, desk.commune, day, day)
+    cases = [case for case in await turn.uow.cases.at_reception(desk.commune.id, day) if turn.me.sees(case)]
+    if not found and not cases:
+        turn.say(Msg.RECEPTION_DAY_NONE, date=desk.day(day))
+        return
+    lines = [turn.t(Msg.RECEPTION_DAY_HEADER, date=desk.day(day))]
+    calendar = await desk.calendar()
+    keys = [session.key for session in found]
+    # A case whose session was cancelled or moved afterwards still shows, under its recorded start.
+    orphans = sorted({str(case.reception_key) for case in cases} - set(keys))
+    for key in keys + orphans:
+        session = next((s for s in found if s.key == key), None)
+        if session is not None:
+            lines += describe(turn.t, [session], off=calendar.reason_off)
+        else:
+            lines.append(turn.t(Msg.RECEPTION_CASE_LINE, date=desk.day(day), start=key.partition(":")[2]))
+        mine = [case for case in cases if case.reception_key == key]
+        if mine:
+            lines.append(turn.t(Msg.RECEPTION_DAY_CASES, count=len(mine)))
+            lines += [await queue_line(turn, case) for case in mine]
+        else:
+            lines.append(turn.t(Msg.RECEPTION_DAY_NO_CASES))
+    turn.say_text("\n".join(lines))
 
 
 async def _show(turn: StaffTurn) -> None:

@@ -258,13 +258,13 @@ async def _list(turn: StaffTurn, cases: Sequence[Case], *, header: str) -> None:
     page = turn.office.config.queue_page
     lines = [header]
     for case in cases[:page]:
-        lines.append(await _queue_line(turn, case))
+        lines.append(await queue_line(turn, case))
     if len(cases) > page:
         lines.append(turn.t(Msg.OFFICE_QUEUE_MORE, count=len(cases) - page))
     turn.say_text("\n".join(lines))
 
 
-async def _queue_line(turn: StaffTurn, case: Case) -> str:
+async def queue_line(turn: StaffTurn, case: Case) -> str:
     unit = await turn.desk.unit_code(case.unit_id)
     return turn.t(
         Msg.OFFICE_QUEUE_LINE,

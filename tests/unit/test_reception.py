@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from handlers.reminders import ReminderSweep
+from models.case import Case
 from models.staff import Role
 from tests.chat import Chat
 from tests.office import OFFICE_GROUP, Member, World, lines_with, morning
@@ -107,3 +108,62 @@ async def test_subscribers_are_reminded_once_the_working_day_before_in_their_lan
     assert lines_with(world, "5002", "Nhắc lịch") == []
     assert lines_with(world, "5003", "Reminder: Thursday 14/05/2026")
     assert (first.reception, again.reception) == (2, 0)
+
+
+RAISED = "Đề nghị xã sửa lại cống thoát nước trước cổng chợ Đồng Bầu, mưa to là ngập cả lối đi."
+
+
+async def enter_at_reception(clerk: Member, day: str) -> str:
+    """/nhaphoso up to the question about the session; returns that question."""
+    await clerk.say("/nhaphoso")
+    await clerk.press("buổi tiếp công dân")
+    return await clerk.say(day)
+
+
+async def finish_entry(clerk: Member) -> str:
+    await clerk.press("Kiến nghị")
+    await clerk.press("Giao thông")
+    await clerk.say(RAISED)
+    await clerk.say("dong bau")
+    summary = await clerk.press("Không (ẩn danh)")
+    assert (await clerk.press("Lưu hồ sơ")).startswith("Đã lưu hồ sơ PT-26-")
+    return summary
+
+
+async def test_a_petition_raised_at_a_reception_session_is_entered_linked_to_it_and_listed_under_it(
+    world: World, clerk: Member
+) -> None:
+    await clerk.say("/lichtiepdan them 07/05/2026 13:30-16:00 Nhà văn hóa xóm Đồng Bầu")
+    question = await enter_at_reception(clerk, "07/05/2026")
+    assert question.startswith("Đơn nhận tại buổi tiếp công dân nào?")
+    assert THURSDAY.format(date="07/05/2026") in question
+    assert "13:30–16:00" in question
+    await clerk.press("13:30–16:00")
+    summary = await finish_entry(clerk)
+    assert "Buổi tiếp công dân: Thứ Năm 07/05/2026, 13:30–16:00" in summary
+    card = world.card(OFFICE_GROUP, "PT-26-00001").text
+    assert "Tiếp nhận: 07/05/2026 tại buổi tiếp công dân bắt đầu 13:30" in card
+    shown = await clerk.say("/lichtiepdan 07/05/2026")
+    assert shown.startswith("Buổi tiếp công dân ngày 07/05/2026:")
+    morning_part, afternoon_part = shown.split("13:30–16:00", 1)
+    assert "Chưa có hồ sơ nào được nhập cho buổi này" in morning_part
+    assert "Hồ sơ nhận tại buổi này (1):\n• PT-26-00001 · Kiến nghị · Giao thông" in afternoon_part
+
+
+async def test_a_day_without_a_session_is_said_and_the_clerk_may_retype_the_day_or_go_on_unlinked(
+    world: World, clerk: Member
+) -> None:
+    question = await enter_at_reception(clerk, "06/05/2026")
+    assert question.startswith("Ngày 06/05/2026 không có buổi tiếp công dân nào theo lịch.")
+    assert "Đơn nhận tại buổi tiếp công dân nào?" in await clerk.say("07/05/2026")
+    assert (await clerk.say("buổi chiều")).startswith("Ở bước này, xin Ông/Bà bấm một nút")
+    await clerk.press("07:30–11:00")
+    summary = await finish_entry(clerk)
+    assert "Buổi tiếp công dân: Thứ Năm 07/05/2026, 07:30–11:00" in summary
+    await enter_at_reception(clerk, "06/05/2026")
+    await clerk.press("Không gắn với buổi tiếp nào")
+    summary = await finish_entry(clerk)
+    assert "Buổi tiếp công dân:" not in summary
+    [second] = [c for c in world.uow_factory.store.all(Case) if c.code == "PT-26-00002"]  # type: ignore[attr-defined]
+    assert (second.reception_key, second.source) == (None, "reception")
+    assert await clerk.say("/lichtiepdan 06/05/2026") == "Ngày 06/05/2026 không có buổi tiếp công dân nào."
