@@ -18,22 +18,24 @@ from datetime import date, datetime, time, timedelta
 
 from deadlines.calendar import WorkCalendar
 from deadlines.duties import due_before, upcoming
+from handlers.broadcast import Audience
+from handlers.broadcast import create as create_broadcast
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.dialogue import sweep as dialogue_sweep
 from handlers.formatting import local
 from handlers.mail import Mailbox
 from handlers.office.cards import leader_chats, office_chats, unit_chats
-from handlers.office.desk import Desk
+from handlers.office.desk import STAFF_LANGUAGE, Desk
 from handlers.office.due import Due
 from handlers.office.services import Office
 from handlers.plan import report_duties, report_slug
 from handlers.ports import UnitOfWork, UnitOfWorkFactory
-from handlers.reception import sessions
+from handlers.reception import Session, sessions
 from handlers.replies import Reply
 from handlers.workweek import WEEKDAYS
+from models.broadcast import BroadcastKind
 from models.case import Case
-from models.citizen import Citizen
 from models.commune import Commune
 from models.enums import OPEN_STATUSES, CaseStatus
 from models.subscription import Topic
@@ -57,7 +59,7 @@ class SweepReport:
     digests: int = 0
     tasks: int = 0  # reminders about the plan's tasks
     reports: int = 0  # reminders about recurring reports
-    reception: int = 0  # reception sessions: a day off flagged to the office, reminders to subscribers
+    reception: int = 0  # reception sessions: a day off flagged to the office, a reminder broadcast
     dialogues: int = 0  # dialogue reminders (each a broadcast) and results overdue
 
     @property
@@ -222,35 +224,44 @@ class ReminderSweep:
         self, desk: Desk, chats: _Chats, calendar: WorkCalendar, today: date, report: SweepReport
     ) -> None:
         """A session on a day off is flagged to the office a week ahead (to move it); subscribers to reception
-        days are reminded on the last working day before each session, in their own language."""
+        days are reminded on the last working day before each session, in their own language, by a broadcast
+        (rate-limited and resumable like every bulk message)."""
         coming = await sessions(desk.uow, desk.commune, today + timedelta(days=1), today + timedelta(days=7))
-        subscribers: list[Citizen] | None = None
         for session in coming:
-            about = {
-                "date": desk.day(session.day),
-                "start": session.start,
-                "end": session.end,
-                "place": session.place,
-                "host": session.host,
-            }
             base = f"reception:{desk.commune.id}:{session.key}"
             reason = calendar.reason_off(session.day)
             if reason is not None:
-                weekday = desk.t(WEEKDAYS[session.day.weekday()])
-                text = desk.t(Msg.RECEPTION_FLAG, weekday=weekday, reason=reason, **about)
+                text = desk.t(
+                    Msg.RECEPTION_FLAG,
+                    weekday=desk.t(WEEKDAYS[session.day.weekday()]),
+                    reason=reason,
+                    **_about(desk, session, STAFF_LANGUAGE),
+                )
                 report.reception += await self._send(
                     desk, None, f"{base}:day-off", await chats.office(), text
                 )
                 continue  # nobody is reminded of a session that is to be moved
             if due_before(session.day, calendar) != today:
                 continue
-            if subscribers is None:
-                subscribers = await _subscribers(desk, Topic.RECEPTION)
-            for citizen in subscribers:
-                weekday = desk.t_in(citizen.language, WEEKDAYS[session.day.weekday()])
-                text = desk.t_in(citizen.language, Msg.RECEPTION_REMIND, weekday=weekday, **about)
-                chat = [(citizen.channel, citizen.chat_id)]
-                report.reception += await self._send(desk, None, f"{base}:remind:{citizen.id}", chat, text)
+            texts = {
+                language: desk.t_in(
+                    language,
+                    Msg.RECEPTION_REMIND,
+                    weekday=desk.t_in(language, WEEKDAYS[session.day.weekday()]),
+                    **_about(desk, session, language),
+                )
+                for language in desk.catalogue.languages
+            }
+            reminder = await create_broadcast(
+                desk.uow,
+                commune_id=desk.commune.id,
+                key=f"{base}:remind",
+                kind=BroadcastKind.RECEPTION_REMINDER,
+                audience=Audience(Topic.RECEPTION, None),
+                texts=texts,
+                now=desk.now,
+            )
+            report.reception += reminder is not None
 
     async def _send(
         self, desk: Desk, case: Case | None, key: str, chats: list[tuple[str, str]], text: str
@@ -322,15 +333,14 @@ class Standing:
         return cls(case, due, 0, calendar.working_days_between(due.day, today))
 
 
-async def _subscribers(desk: Desk, topic: Topic) -> list[Citizen]:
-    """The reachable citizens subscribed to ``topic`` for the whole commune or any village."""
-    found = []
-    for subscription in await desk.uow.subscriptions.active(desk.commune.id):
-        if subscription.covers(topic, None):
-            citizen = await desk.uow.citizens.get(desk.commune.id, subscription.citizen_id)
-            if citizen is not None and citizen.unreachable_at is None:
-                found.append(citizen)
-    return found
+def _about(desk: Desk, session: Session, language: str) -> dict[str, str]:
+    return {
+        "date": desk.day(session.day, language),
+        "start": session.start,
+        "end": session.end,
+        "place": session.place,
+        "host": session.host,
+    }
 
 
 class _Chats:

@@ -8,8 +8,12 @@ from datetime import date
 
 import pytest
 
+from handlers.broadcast import BroadcastRunner
 from handlers.reminders import ReminderSweep
+from models.broadcast import Broadcast, BroadcastKind
 from models.case import Case
+from models.enums import OutboxPriority
+from models.outbox import OutboxMessage
 from models.staff import Role
 from tests.chat import Chat
 from tests.office import OFFICE_GROUP, Member, World, lines_with, morning
@@ -88,7 +92,7 @@ async def test_a_session_on_a_holiday_is_flagged_to_the_office_a_week_ahead_and_
     assert len(lines_with(world, OFFICE_GROUP, "LỊCH TIẾP CÔNG DÂN")) == 1
 
 
-async def test_subscribers_are_reminded_once_the_working_day_before_in_their_language(
+async def test_subscribers_are_reminded_once_the_working_day_before_in_their_language_by_a_broadcast(
     world: World, sweep: ReminderSweep
 ) -> None:
     await world.citizen("5001").subscribe("Lịch tiếp công dân")
@@ -103,11 +107,19 @@ async def test_subscribers_are_reminded_once_the_working_day_before_in_their_lan
     world.clock.set(morning(date(2026, 5, 13)))
     first = await sweep.run(world.clock.now())
     again = await sweep.run(world.clock.now())
+    runner = BroadcastRunner(uow_factory=world.uow_factory, clock=world.clock, catalogue=world.catalogue)
+    while await runner.drain_once():
+        pass
+    [reminder] = world.uow_factory.store.all(Broadcast)  # type: ignore[attr-defined]
+    assert (reminder.kind, reminder.expanded, reminder.queued) == (BroadcastKind.RECEPTION_REMINDER, True, 2)
+    assert {row.priority for row in world.uow_factory.store.all(OutboxMessage) if row.broadcast_id} == {  # type: ignore[attr-defined]
+        OutboxPriority.BULK
+    }
     [reminder] = lines_with(world, "5001", "Nhắc lịch tiếp công dân")
     assert "Thứ Năm 14/05/2026, 07:30–11:00, Chủ tịch UBND xã tiếp công dân" in reminder
     assert lines_with(world, "5002", "Nhắc lịch") == []
     assert lines_with(world, "5003", "Reminder: Thursday 14/05/2026")
-    assert (first.reception, again.reception) == (2, 0)
+    assert (first.reception, again.reception) == (1, 0)  # one broadcast, sent once
 
 
 RAISED = "Đề nghị xã sửa lại cống thoát nước trước cổng chợ Đồng Bầu, mưa to là ngập cả lối đi."
