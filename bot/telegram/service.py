@@ -49,12 +49,18 @@ class TelegramService:
             clock=app.clock,
             every=timedelta(minutes=app.settings.reminders.sweep_minutes),
             is_leader=lambda: self.leadership.is_leader,
-            on_mail=app.delivery.notify,
+            on_mail=self._swept,
         )
         self.port: int | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
+
+    def _swept(self) -> None:
+        """A sweep queued mail: reminders to staff go straight to the outbox, notices to citizens are
+        broadcasts; wake both."""
+        self.app.delivery.notify()
+        self.app.broadcasts.notify()
 
     async def start(self) -> None:
         self.app.delivery.add_sender(CHANNEL, self.sender)

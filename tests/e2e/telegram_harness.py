@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +19,12 @@ from bot.settings import DeliverySettings, Settings, TelegramSettings
 from bot.telegram.runtime import SECRET_HEADER, webhook_secret
 from bot.telegram.service import TelegramService
 from handlers.communes import import_commune
+from handlers.office.admin import grant
 from handlers.text import fold
 from models.enums import OutboxStatus
 from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
+from models.staff import Role
 from store.uow import SqlUnitOfWork
 from tests.fakes import FakeTimer, ManualClock
 from tests.telegram_fake import updates as tg
@@ -171,6 +173,30 @@ class Citizen:
     @property
     def texts(self) -> list[str]:
         return [m["text"] for m in self.messages]
+
+
+StaffMember = tuple[int, str, list[tuple[Role, str | None]]]  # account, name, roles (with a unit's code)
+
+
+async def grant_staff(harness: Harness, people: Sequence[StaffMember]) -> None:
+    """Staff of the demo commune, as ``nghedan staff add`` does for the first admin and invitations for the
+    others; each has a private chat with the bot whose id is the account."""
+    async with harness.app.uow_factory() as uow:
+        commune = await uow.communes.by_code("PT")
+        assert commune is not None
+        units = {unit.code: unit for unit in await uow.communes.units(commune.id)}
+        for account, name, roles in people:
+            await grant(
+                uow,
+                commune,
+                channel="telegram",
+                account_id=str(account),
+                chat_id=str(account),
+                name=name,
+                roles=[(role, units[code] if code else None) for role, code in roles],
+                now=harness.clock.now(),
+            )
+        await uow.commit()
 
 
 async def seed_demo_commune(app: App) -> None:

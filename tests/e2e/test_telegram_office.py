@@ -9,11 +9,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from handlers.office.admin import grant
 from handlers.text import fold
 from models.base import LOCAL_TZ
 from models.staff import Role
-from tests.e2e.telegram_harness import Harness, running_bot, sqlite_url
+from tests.e2e.telegram_harness import Harness, grant_staff, running_bot, sqlite_url
 from tests.e2e.test_telegram import file_petition
 from tests.telegram_fake import updates as tg
 
@@ -29,27 +28,14 @@ DENUNCIATION = (
 
 
 async def staff(harness: Harness) -> None:
-    """As ``nghedan staff add`` does for the first admin; the others as invitations would."""
-    async with harness.app.uow_factory() as uow:
-        commune = await uow.communes.by_code("PT")
-        assert commune is not None
-        kt = next(u for u in await uow.communes.units(commune.id) if u.code == "KT")
-        for account, name, roles in (
+    await grant_staff(
+        harness,
+        [
             (CLERK, "Trần Thị Văn", [(Role.ADMIN, None), (Role.CLERK, None)]),
             (LEADER, "Lê Văn Lãnh", [(Role.LEADER, None)]),
-            (OFFICER, "Phạm Văn Kinh", [(Role.UNIT, kt)]),
-        ):
-            await grant(
-                uow,
-                commune,
-                channel="telegram",
-                account_id=str(account),
-                chat_id=str(account),
-                name=name,
-                roles=roles,
-                now=harness.clock.now(),
-            )
-        await uow.commit()
+            (OFFICER, "Phạm Văn Kinh", [(Role.UNIT, "KT")]),
+        ],
+    )
 
 
 def latest_with(harness: Harness, chat: int, label: str) -> tuple[dict[str, Any], dict[str, Any]]:
