@@ -86,7 +86,11 @@ async def bootstrap(
 ) -> App:
     """Build the application. ``clock`` (wall time) and ``monotonic``/``sleep`` (rate limiting) are the only
     sources of time; tests replace them to run without waiting."""
-    engine = create_engine(settings.database, **(engine_options or {}))
+    delivery_config = DeliveryConfig(poll_interval=settings.delivery.poll_seconds)
+    # PostgreSQL: room for every concurrent delivery plus the turns, the broadcast runner and the leader's
+    # lock, so that bulk sending does not open and close overflow connections for every message.
+    pool = {"pool_size": delivery_config.concurrency + 4, "max_overflow": 10}
+    engine = create_engine(settings.database, **{**pool, **(engine_options or {})})
     try:
         await prepare_database(engine, migrate=settings.migrates_itself)
     except Exception:
@@ -97,7 +101,6 @@ async def bootstrap(
     uow_factory = SqlUnitOfWorkFactory(session_factory(engine), cache=ReferenceCache())
     intake = settings.intake.to_config()
     office = Office(classifier=classifier or Classifier.default(), config=settings.office.to_config())
-    delivery_config = DeliveryConfig(poll_interval=settings.delivery.poll_seconds)
     delivery = OutboxDelivery(
         uow_factory=uow_factory,
         clock=clock,

@@ -18,11 +18,18 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(
-    url: str, *, echo: bool = False, pool_size: int = 10, inline: bool = True, **kwargs: Any
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    inline: bool = True,
+    **kwargs: Any,
 ) -> AsyncEngine:
     """An engine that never puts SQL parameters (citizens' data) into error messages or logs.
 
-    SQLite files are opened with ``store.sqlite_inline`` unless ``inline=False`` (then aiosqlite's thread)."""
+    ``pool_size`` and ``max_overflow`` (default: as many again) size PostgreSQL's pool. SQLite files are
+    opened with ``store.sqlite_inline`` unless ``inline=False`` (then aiosqlite's thread)."""
     options: dict[str, Any] = {"echo": echo, "hide_parameters": True, **kwargs}
     if is_sqlite(url):
         # aiosqlite logs every statement with its parameters at DEBUG: never let citizens' data reach logs.
@@ -42,7 +49,7 @@ def create_engine(
         _configure_sqlite(engine, busy_ms)
         return engine
     options.setdefault("pool_size", pool_size)
-    options.setdefault("max_overflow", pool_size)
+    options.setdefault("max_overflow", pool_size if max_overflow is None else max_overflow)
     options.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **options)
 
