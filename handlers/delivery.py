@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -115,6 +115,7 @@ class OutboxDelivery:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._marks = SentMarks(uow_factory)
 
     def add_sender(self, channel: str, sender: Sender) -> None:
         self._senders[channel] = sender
@@ -200,6 +201,7 @@ class OutboxDelivery:
                 continue
             await nap(self._wake, stop, self.config.poll_interval)
         await self._idle.wait()
+        await self._marks.settled()
 
     # -- internals -----------------------------------------------------------------------------------------
     async def _claim(
@@ -273,12 +275,11 @@ class OutboxDelivery:
     async def record_many(self, outcomes: Sequence[tuple[Outgoing, SendResult | None]]) -> None:
         """Record outcomes in one transaction; ``None`` puts a message back in the queue untried."""
         now = self._clock.now()
+        if all(result is not None and result.outcome is Outcome.SENT for _, result in outcomes):
+            # The usual case: committed together with the other deliveries recorded meanwhile.
+            await self._marks.mark([(m.id, r.external_id if r else None, now) for m, r in outcomes])
+            return
         async with self._uow_factory() as uow:
-            if all(result is not None and result.outcome is Outcome.SENT for _, result in outcomes):
-                # The usual case, in one statement.
-                await uow.outbox.mark_sent([(m.id, r.external_id if r else None) for m, r in outcomes], now)
-                await uow.commit()
-                return
             rows = {row.id: row for row in await uow.outbox.get_many([message.id for message, _ in outcomes])}
             blocked: set[tuple[str, str]] = set()
             for message, result in outcomes:
@@ -317,3 +318,48 @@ class OutboxDelivery:
         limiter, sender = self._limiters.get(message.channel), self._senders.get(message.channel)
         if limiter is not None and sender is not None:
             limiter.hold_chat(message.chat_id, seconds, group=sender.is_group(message.chat_id))
+
+
+Mark = tuple[int, str | None, datetime]  # outbox id, the channel's message id, when it was sent
+
+
+class SentMarks:
+    """Group commit of successful deliveries. A delivery's "sent" mark joins the transaction on its way if
+    one is still gathering, else starts one; under load many deliveries (replies of concurrent turns, a
+    broadcast's messages) share a commit instead of one each. Every caller still returns only once its own
+    mark is committed, so the window in which a crash can repeat a message is not widened: it is still only
+    the time between Telegram's answer and that commit."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+        self._waiting: list[tuple[Sequence[Mark], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def mark(self, sent: Sequence[Mark]) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((sent, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write())
+        await asyncio.shield(done)  # a cancelled caller does not cancel the others' commit
+
+    async def settled(self) -> None:
+        """Wait until every mark handed in so far is committed (or failed)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with self._uow_factory() as uow:
+                    await uow.outbox.mark_sent([mark for sent, _ in batch for mark in sent])
+                    await uow.commit()
+            except Exception as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                        done.exception()  # retrieved here too: a caller that went away logs nothing
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)

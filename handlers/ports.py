@@ -181,8 +181,8 @@ class OutboxRepository(Protocol):
 
     async def get_many(self, ids: Sequence[int]) -> Sequence[OutboxMessage]: ...
 
-    async def mark_sent(self, sent: Sequence[tuple[int, str | None]], at: datetime) -> None:
-        """Record messages as delivered (id, channel's message id) in one statement."""
+    async def mark_sent(self, sent: Sequence[tuple[int, str | None, datetime]]) -> None:
+        """Record messages as delivered (id, channel's message id, when) in one statement."""
         ...
 
     async def has_unsent(self, channel: str, chat_id: str) -> bool:

@@ -539,9 +539,9 @@ class SqlOutbox:
             return []
         return (await self._s.scalars(_OUTBOX_BY_IDS, {"ids": list(ids)})).all()
 
-    async def mark_sent(self, sent: Sequence[tuple[int, str | None]], at: datetime) -> None:
+    async def mark_sent(self, sent: Sequence[tuple[int, str | None, datetime]]) -> None:
         if sent:
-            rows = [{"message": message_id, "external": external, "at": at} for message_id, external in sent]
+            rows = [{"message": message, "external": external, "at": at} for message, external, at in sent]
             await self._s.execute(_MARK_SENT, rows)
 
     async def has_unsent(self, channel: str, chat_id: str) -> bool:

@@ -361,9 +361,9 @@ class FakeOutbox(_Repo):
         table = self.store.rows.get(OutboxMessage, {})
         return [table[i] for i in sorted(ids) if i in table]
 
-    async def mark_sent(self, sent: Sequence[tuple[int, str | None]], at: datetime) -> None:
+    async def mark_sent(self, sent: Sequence[tuple[int, str | None, datetime]]) -> None:
         table = self.store.rows.get(OutboxMessage, {})
-        for message_id, external in sent:
+        for message_id, external, at in sent:
             row = table[message_id]
             row.status, row.sent_at, row.external_id = OutboxStatus.SENT, at, external
             row.attempts += 1

@@ -68,7 +68,13 @@ class Draft:
         self.name = self.phone = self.address = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """As ``dataclasses.asdict``, a few times faster (it is written on every turn): the fields are plain
+        values, lists of them, or lists of attachments."""
+        data = dict(self.__dict__)
+        for name, value in data.items():
+            if isinstance(value, list):
+                data[name] = [asdict(item) if isinstance(item, AttachmentInfo) else item for item in value]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Draft:

@@ -203,3 +203,28 @@ async def test_replies_go_before_bulk_in_a_pass(
     delivery.config = DeliveryConfig(concurrency=1)
     await delivery.drain_once()
     assert sender.sent[0].reply.text == "reply"
+
+
+class CountingUnitsOfWork(FakeUnitOfWorkFactory):
+    """The in-memory store, counting the units of work opened on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened = 0
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        self.opened += 1
+        return super().__call__()
+
+
+async def test_deliveries_finished_together_are_recorded_in_one_commit_before_the_pass_returns(
+    clock: ManualClock, timer: FakeTimer
+) -> None:
+    units = CountingUnitsOfWork()
+    for chat in ("1", "2", "3", "4", "5"):
+        await enqueue(units, clock, chat, f"tin {chat}")
+    delivery = make_delivery(units, clock, timer, RecordingSender())
+    units.opened = 0
+    assert await delivery.drain_once() == 5
+    assert units.opened == 2  # the claim, then one commit for the five "sent" marks (not five)
+    assert set(statuses(units.store).values()) == {OutboxStatus.SENT}

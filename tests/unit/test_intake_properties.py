@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -11,9 +13,11 @@ from bot.communes_file import DEMO_COMMUNE, read_commune_file
 from handlers.catalogue import Catalogue
 from handlers.communes import import_commune
 from handlers.config import IntakeConfig
+from handlers.conversation.draft import Draft
 from handlers.conversation.engine import ConversationEngine
 from handlers.events import Payload, Pick, SharedContact, SharedFile, SharedLocation, Text, Unsupported
 from models.enums import AttachmentKind
+from models.values import AttachmentInfo
 from tests.chat import Chat
 from tests.fakes import FakeUnitOfWorkFactory, ManualClock
 
@@ -87,3 +91,32 @@ async def test_every_event_gets_a_reply_and_nothing_fails(events: list[tuple[Pay
         assert replies, chat.printable()
         assert all(reply.text.strip() for reply in replies)
         assert len(result.outbox_ids) == len(replies)
+
+
+ATTACHMENTS = st.lists(
+    st.builds(AttachmentInfo, st.sampled_from(["photo", "document"]), st.text(min_size=1, max_size=20)),
+    max_size=3,
+)
+
+
+@given(
+    draft=st.builds(
+        Draft,
+        kind=st.none() | st.sampled_from(["kien_nghi", "to_cao"]),
+        content=st.none() | st.text(max_size=200),
+        latitude=st.none() | st.floats(allow_nan=False),
+        village_id=st.none() | st.integers(),
+        attachments=ATTACHMENTS,
+        supplement_files=ATTACHMENTS,
+        subscribe_topics=st.lists(st.text(max_size=10), max_size=3),
+        subscribe_villages=st.lists(st.integers(), max_size=3),
+    )
+)
+def test_a_draft_is_stored_as_plain_json_and_reads_back_the_same(draft: Draft) -> None:
+    stored = draft.to_json()
+    assert stored == asdict(draft)
+    assert json.loads(json.dumps(stored)) == stored
+    assert Draft.from_json(stored) == draft
+    before = list(draft.subscribe_villages)
+    stored["subscribe_villages"].append(-1)  # the stored lists are copies
+    assert draft.subscribe_villages == before
