@@ -43,6 +43,8 @@ class SubmitPetition:
     actor_kind: ActorKind = ActorKind.CITIZEN
     actor_id: int | None = None
     source: str = "chat"  # for OFFICE_CHANNEL: paper, phone or reception
+    office_pending: bool = False  # the office takes it in after the turn (handlers.office.arrivals)
+    reception_key: str | None = None  # the citizen-reception session it was raised at (handlers.reception)
 
 
 async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: datetime) -> Case:
@@ -87,6 +89,8 @@ async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: date
         village_id=command.village_id,
         language=command.language,
         source=command.source,
+        office_pending=command.office_pending,
+        reception_key=command.reception_key,
     )
     begin_stage(
         case, first_rule(command.commune, case)

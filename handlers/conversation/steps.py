@@ -684,11 +684,11 @@ async def submit(turn: Turn) -> None:
             village_id=draft.village_id,
             attachments=tuple(draft.attachments),
             language=turn.language,
+            office_pending=turn.office is not None,  # the office takes it in right after this turn
         ),
         now=turn.now,
     )
     turn.case_id = case.id
-    case.office_pending = turn.office is not None  # the office takes it in right after this turn
     if not draft.anonymous:
         citizen.full_name, citizen.phone, citizen.address = draft.name, draft.phone, draft.address
     turn.say(Msg.RECEIPT_TEXT, kind=turn.kind_noun(kind), code=case.code, time=turn.when(case.received_at))

@@ -90,10 +90,11 @@ class OfficeArrivals:
             case = next(iter(await uow.cases.office_pending(limit=1, case_id=case_id)), None)
             if case is None:
                 return 0, 0  # taken in meanwhile
-            case.office_pending = False
             mail = Mailbox(uow, event_key=f"arrival:{case.id}", now=now)
             commune = await uow.communes.get(case.commune_id)
-            if commune is not None:
+            if commune is None:
+                case.office_pending = False  # no office to take it in
+            else:
                 files = await uow.cases.attachments(case.commune_id, case.id)
                 desk = Desk(
                     uow=uow,

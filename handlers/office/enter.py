@@ -365,13 +365,12 @@ async def _save(turn: StaffTurn, draft: Draft, payload: Payload) -> str | None:
             actor_kind=ActorKind.STAFF,
             actor_id=turn.me.id,
             source=str(draft["source"]),
+            office_pending=True,  # its card follows, as for a petition filed by chat
+            reception_key=str(draft["reception"]) if draft.get("reception") else None,
         ),
         now=turn.now,
     )
     turn.case_id = case.id
-    if draft.get("reception"):
-        case.reception_key = str(draft["reception"])
-    case.office_pending = True  # its card follows, as for a petition filed by chat
     turn.arrived = True
     await turn.clear_prompt()
     turn.say(Msg.ENTER_SAVED, code=case.code)

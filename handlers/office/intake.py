@@ -25,16 +25,20 @@ async def searchable_text(desk: Desk, case: Case) -> str:
 
 
 async def case_received(desk: Desk, case: Case, *, attachments: int = 0) -> None:
-    case.search_text = await searchable_text(desk, case)
+    """The office's part of a new case. Its findings are set on the case together, after the searches, so
+    that the case is written once (a change made before a query is flushed by it, then written again)."""
+    search_text = await searchable_text(desk, case)
     prediction = desk.office.classifier.predict(case.content)
-    if prediction.kind is not case.kind and prediction.kind_confidence >= KIND_SUGGESTION_CONFIDENCE:
-        case.suggested_kind = prediction.kind
     field = prediction.field if case.field_slug == UNSURE_FIELD else case.field_slug
     rules = await desk.uow.communes.routing_rules(case.commune_id)
+    found = await find_duplicates(desk, case, search_text)
+    spot, new_spot = await detect_hot_spot(desk, case, search_text)
+    case.search_text = search_text
+    if prediction.kind is not case.kind and prediction.kind_confidence >= KIND_SUGGESTION_CONFIDENCE:
+        case.suggested_kind = prediction.kind
     case.suggested_unit_id = suggest_unit(rules, field, case.content)
-    found = await find_duplicates(desk, case)
     case.likely_duplicates = [[candidate.case_id, int(candidate.same_citizen)] for candidate in found]
-    spot, new_spot = await detect_hot_spot(desk, case)
+    case.office_pending = False  # taken in
     arrival = Arrival(attachments, tuple((c.code, c.same_citizen) for c in found), spot)
     await post_triage_card(desk, case, arrival)
     if spot is None or not new_spot:

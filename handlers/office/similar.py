@@ -54,15 +54,15 @@ class Candidate:
     same_citizen: bool
 
 
-async def find_duplicates(desk: Desk, case: Case, *, limit: int = 3) -> list[Candidate]:
+async def find_duplicates(desk: Desk, case: Case, search_text: str, *, limit: int = 3) -> list[Candidate]:
     """Earlier cases (within the window) the new case may repeat: the same citizen again, or the same field
     (and village, when known) with similar content. Merged cases are left out: their original is what
-    counts."""
+    counts. ``search_text`` is the case's folded text (set on the case once the office is done with it)."""
     window = desk.office.config.duplicate_window
     related = await desk.uow.cases.received_since(
         case.commune_id, case.received_at - window, field_slug=case.field_slug, citizen_id=case.citizen_id
     )
-    mine = words(case.search_text)
+    mine = words(search_text)
     found: list[tuple[float, int, Candidate]] = []
     for other in related:
         if other.id == case.id or (other.received_at, other.id) > (case.received_at, case.id):
@@ -99,7 +99,7 @@ def _petitioner(case: CaseDigest) -> str:
     return f"citizen:{case.citizen_id}" if case.citizen_id is not None else f"case:{case.id}"
 
 
-async def detect_hot_spot(desk: Desk, case: Case) -> tuple[HotSpot | None, bool]:
+async def detect_hot_spot(desk: Desk, case: Case, search_text: str) -> tuple[HotSpot | None, bool]:
     """The hot spot the new case belongs to — flagged now (True) when, with this case, enough different
     people raised the same matter in the same village within the window, or one flagged earlier in the
     window that it joins (False)."""
@@ -107,7 +107,7 @@ async def detect_hot_spot(desk: Desk, case: Case) -> tuple[HotSpot | None, bool]
     if case.village_id is None:
         return None, False
     since = case.received_at - config.hot_spot_window
-    mine = words(case.search_text)
+    mine = words(search_text)
     related = [
         other
         for other in await desk.uow.cases.received_since(
