@@ -6,7 +6,9 @@ cards in place."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from aiogram import Bot
@@ -42,6 +44,7 @@ TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 CAPTION_LIMIT = 1024
+UPLOADS_KEPT = 256  # made files whose Telegram id is remembered (most recent first to stay)
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -95,6 +98,10 @@ class TelegramSender:
         self._bot = bot
         self._limits = limits or RateLimits()
         self._piece_retries = piece_retries
+        # Files the core made (an .ics for every subscriber of a notice) are uploaded once, then sent by the
+        # id Telegram gave them: content hash and name → file_id, the latest few hundred.
+        self._uploaded: OrderedDict[str, str] = OrderedDict()
+        self._upload_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def limits(self) -> RateLimits:
@@ -165,14 +172,39 @@ class TelegramSender:
         made = file_content(attachment)
         try:
             if made is not None:
-                name = str(attachment.get("file_name") or "tep")
-                await self._bot.send_document(chat_id=int(chat_id), document=BufferedInputFile(made, name))
+                await self._send_made(chat_id, made, str(attachment.get("file_name") or "tep"))
             elif attachment.get("kind") == "photo":
                 await self._bot.send_photo(chat_id=int(chat_id), photo=file_id)
             else:
                 await self._bot.send_document(chat_id=int(chat_id), document=file_id)
         except TelegramBadRequest as exc:
             log.warning("file not sent again to %s: %s", chat_id, exc.message[:200])
+
+    async def _send_made(self, chat_id: str, content: bytes, name: str) -> None:
+        """Send by the id of an earlier upload of the same file; upload it when there is none (one upload
+        at a time per file: concurrent sends of a notice wait for it), or when Telegram forgot the id."""
+        key = f"{hashlib.sha256(content).hexdigest()}:{name}"
+        async with self._upload_locks.setdefault(key, asyncio.Lock()):
+            known = self._uploaded.get(key)
+            if known is None:
+                await self._upload(chat_id, content, name, key)
+                return
+        try:
+            await self._bot.send_document(chat_id=int(chat_id), document=known)
+            self._uploaded.move_to_end(key)
+        except TelegramBadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise
+            self._uploaded.pop(key, None)  # an id Telegram refuses: upload the file again
+            await self._upload(chat_id, content, name, key)
+
+    async def _upload(self, chat_id: str, content: bytes, name: str, key: str) -> None:
+        sent = await self._bot.send_document(chat_id=int(chat_id), document=BufferedInputFile(content, name))
+        if sent.document is not None:
+            self._uploaded[key] = sent.document.file_id
+            while len(self._uploaded) > UPLOADS_KEPT:
+                forgotten, _ = self._uploaded.popitem(last=False)
+                self._upload_locks.pop(forgotten, None)
 
     async def _send_piece(self, chat_id: str, text: str, markup: Markup | None, *, first: bool) -> int:
         """Send one piece. A 429 on a later piece is waited out here, so earlier pieces are not sent twice."""

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from handlers.delivery import Outcome, Outgoing
+from handlers.replies import Reply, made_file
 from models.case import Case
 from models.citizen import Citizen as CitizenRow
 from models.enums import CaseKind, OutboxStatus
@@ -273,3 +275,24 @@ async def test_unreadable_updates_are_acknowledged_and_still_answered(tmp_path: 
         assert any("chưa đọc được" in text for text in harness.fake.texts_to(611))
         assert await harness.post({"update_id": 9101, "what": "is this"}) == 200
         assert await harness.post([1, 2, 3]) == 400  # type: ignore[arg-type]
+
+
+async def test_a_file_the_bot_made_is_uploaded_once_then_sent_by_its_id_and_again_if_telegram_forgot_it(
+    tmp_path: Path,
+) -> None:
+    calendar = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Doi thoai\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    reply = Reply("Lịch hội nghị", attachments=(made_file("DT9.ics", calendar, "text/calendar"),))
+    async with running_bot(sqlite_url(tmp_path)) as harness:
+        sender, fake = harness.service.sender, harness.fake
+
+        async def send(chat: int) -> Outcome:
+            return (await sender.send(Outgoing(0, "telegram", str(chat), reply, 0, 0))).outcome
+
+        assert await send(701) is Outcome.SENT
+        assert await send(702) is Outcome.SENT
+        assert [name for files in fake.uploads.values() for name, _ in files] == ["DT9.ics"]
+        assert fake.documents["702"] == [("DT9.ics", calendar)]
+        fake.fail("sendDocument", 400, "Bad Request: wrong file identifier/HTTP URL specified", chat_id=703)
+        assert await send(703) is Outcome.SENT
+        assert fake.documents["703"] == [("DT9.ics", calendar)]
+        assert len(fake.uploads["703"]) == 1  # uploaded anew

@@ -62,7 +62,8 @@ async def arrived(harness: Harness, chat: int, marker: str, count: int = 1) -> l
 
 
 def uploaded(harness: Harness, chat: int, suffix: str) -> list[bytes]:
-    return [content for name, content in harness.fake.uploads.get(str(chat), []) if name.endswith(suffix)]
+    """The bytes of the files named ``*suffix`` the chat received (uploaded, or sent again by their id)."""
+    return [content for name, content in harness.fake.documents.get(str(chat), []) if name.endswith(suffix)]
 
 
 async def subscribe(harness: Harness, chat: int, topic: str, *villages: str) -> str:
@@ -162,6 +163,9 @@ async def test_a_session_for_one_village_is_announced_reminded_moved_asked_about
         for chat in (BINH, CUONG):
             assert not received(harness, chat, NOTICE)
             assert not uploaded(harness, chat, ".ics")
+        # The calendar file went up to Telegram once; the second subscriber got it by its Telegram id.
+        uploads = [name for files in harness.fake.uploads.values() for name, _ in files]
+        assert uploads.count("DT1.ics") == 1
 
         # Em (no subscription) registers; Giang (no subscription either) sends a question in advance.
         registered = await register(harness, EM, "Hoàng Văn Em", "0903 123 456")

@@ -68,6 +68,9 @@ class FakeTelegram:
         self.blocked: set[str] = set()
         self.files: dict[str, list[dict[str, Any]]] = {}  # photos and documents sent, by chat
         self.uploads: dict[str, list[tuple[str, bytes]]] = {}  # files uploaded (name, bytes), by chat
+        # Files each chat received whose bytes are known: uploaded to it, or sent again by an upload's id.
+        self.documents: dict[str, list[tuple[str, bytes]]] = {}
+        self._stored: dict[str, tuple[str, bytes]] = {}  # file_id given to an upload → (name, bytes)
         self._failures: list[Failure] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[str, itertools.count[int]] = {}
@@ -197,8 +200,7 @@ class FakeTelegram:
             if name == "editMessageText":
                 self._apply_edit(params)
             if name in ("sendPhoto", "sendDocument"):
-                self.files.setdefault(str(params["chat_id"]), []).append(params)
-                self.uploads.setdefault(str(params["chat_id"]), []).extend(uploads)
+                self._file_sent(name, params, uploads, call.result)
             if name == "sendMessage":
                 chat = str(params["chat_id"])
                 delivered = {**params, "message_id": call.result["message_id"]}
@@ -333,6 +335,24 @@ class FakeTelegram:
 
     async def _logOut(self, params: dict[str, Any]) -> bool:
         return True
+
+    def _file_sent(
+        self, name: str, params: dict[str, Any], uploads: list[tuple[str, bytes]], result: dict[str, Any]
+    ) -> None:
+        """Record a photo or document sent to a chat. An uploaded document gets a file_id in the answer, as
+        Telegram gives one, and sending that id again delivers the same bytes."""
+        chat = str(params["chat_id"])
+        self.files.setdefault(chat, []).append(params)
+        self.uploads.setdefault(chat, []).extend(uploads)
+        received = self.documents.setdefault(chat, [])
+        if name == "sendDocument" and uploads:
+            file_name, content = uploads[0]
+            file_id = f"upload-{len(self._stored) + 1}"
+            self._stored[file_id] = (file_name, content)
+            result["document"] = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name}
+            received.append((file_name, content))
+        elif isinstance(params.get("document"), str) and params["document"] in self._stored:
+            received.append(self._stored[params["document"]])
 
     async def _close(self, params: dict[str, Any]) -> bool:
         return True
