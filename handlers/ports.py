@@ -151,6 +151,10 @@ class CaseRepository(Protocol):
 
     async def by_ids(self, commune_id: int, ids: Sequence[int]) -> Sequence[Case]: ...
 
+    async def office_pending_ids(self, *, limit: int) -> Sequence[int]:
+        """The ids of the cases the office has not taken in yet, oldest first."""
+        ...
+
     async def office_pending(self, *, limit: int, case_id: int | None = None) -> Sequence[Case]:
         """Cases, in any commune, the office has yet to take in (oldest first); or that one case, if it
         still waits (locked for this transaction where the database can)."""

@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Executable
 
 from handlers.ports import CaseDigest, ConcurrentUpdate, EventClaim
 from models.base import Base
@@ -233,6 +235,66 @@ class SqlConversations:
         await self._s.execute(_CONVERSATION_UNREACHABLE, {"b_channel": channel, "b_chat": chat_id})
 
 
+@lru_cache(maxsize=32)
+def _received_since(field: bool, village: bool, citizen: bool, limit: int) -> Executable:
+    """The recent cases of a commune related by field and village, or by citizen: one statement per shape,
+    built once (its SQL and cache key are then reused; the office runs it for every new case)."""
+    columns = (
+        Case.id,
+        Case.code,
+        Case.received_at,
+        Case.citizen_id,
+        Case.field_slug,
+        Case.village_id,
+        Case.status,
+        Case.search_text,
+    )
+    query = select(*columns).where(
+        Case.commune_id == bindparam("commune"), Case.received_at >= bindparam("since")
+    )
+    matter = []
+    if field:
+        matter.append(Case.field_slug == bindparam("field"))
+    if village:
+        matter.append(Case.village_id == bindparam("village"))
+    by_citizen = Case.citizen_id == bindparam("citizen")
+    if matter and citizen:
+        query = query.where(or_(and_(*matter), by_citizen))
+    elif matter:
+        query = query.where(*matter)
+    elif citizen:
+        query = query.where(by_citizen)
+    return query.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)
+
+
+def _with_role(of_unit: bool) -> Select[Any]:
+    query = (
+        select(StaffMember)
+        .join(StaffRole, StaffRole.staff_id == StaffMember.id)
+        .where(
+            StaffMember.commune_id == bindparam("commune"),
+            StaffMember.active.is_(True),
+            StaffRole.role == bindparam("role"),
+        )
+    )
+    if of_unit:
+        query = query.where(StaffRole.unit_id == bindparam("unit"))
+    return query.order_by(StaffMember.id).distinct()
+
+
+def _groups(of_unit: bool) -> Select[Any]:
+    query = select(StaffGroup).where(
+        StaffGroup.commune_id == bindparam("commune"), StaffGroup.active.is_(True)
+    )
+    query = query.where(StaffGroup.unit_id == bindparam("unit") if of_unit else StaffGroup.unit_id.is_(None))
+    return query.order_by(StaffGroup.id)
+
+
+# Who gets the office's and a unit's traffic is looked up for every new case: built once.
+_WITH_ROLE = {of_unit: _with_role(of_unit) for of_unit in (False, True)}
+_GROUPS = {of_unit: _groups(of_unit) for of_unit in (False, True)}
+
+
 class SqlCases:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -336,30 +398,19 @@ class SqlCases:
         citizen_id: int | None = None,
         limit: int = 50,
     ) -> Sequence[CaseDigest]:
-        columns = (
-            Case.id,
-            Case.code,
-            Case.received_at,
-            Case.citizen_id,
-            Case.field_slug,
-            Case.village_id,
-            Case.status,
-            Case.search_text,
-        )
-        query = select(*columns).where(Case.commune_id == commune_id, Case.received_at >= since)
-        matter = []
-        if field_slug is not None:
-            matter.append(Case.field_slug == field_slug)
-        if village_id is not None:
-            matter.append(Case.village_id == village_id)
-        if matter and citizen_id is not None:
-            query = query.where(or_(and_(*matter), Case.citizen_id == citizen_id))
-        elif matter:
-            query = query.where(*matter)
-        elif citizen_id is not None:
-            query = query.where(Case.citizen_id == citizen_id)
-        query = query.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)
-        return [CaseDigest(*row) for row in (await self._s.execute(query)).all()]
+        query = _received_since(field_slug is not None, village_id is not None, citizen_id is not None, limit)
+        params = {
+            "commune": commune_id,
+            "since": since,
+            "field": field_slug,
+            "village": village_id,
+            "citizen": citizen_id,
+        }
+        return [CaseDigest(*row) for row in (await self._s.execute(query, params)).all()]
+
+    async def office_pending_ids(self, *, limit: int) -> Sequence[int]:
+        query = select(Case.id).where(Case.office_pending.is_(True)).order_by(Case.id).limit(limit)
+        return (await self._s.scalars(query)).all()
 
     async def office_pending(self, *, limit: int, case_id: int | None = None) -> Sequence[Case]:
         query = select(Case).where(Case.office_pending.is_(True)).order_by(Case.id).limit(limit)
@@ -784,14 +835,8 @@ class SqlStaff:
     async def with_role(
         self, commune_id: int, role: Role, unit_id: int | None = None
     ) -> Sequence[StaffMember]:
-        query = (
-            select(StaffMember)
-            .join(StaffRole, StaffRole.staff_id == StaffMember.id)
-            .where(StaffMember.commune_id == commune_id, StaffMember.active.is_(True), StaffRole.role == role)
-        )
-        if unit_id is not None:
-            query = query.where(StaffRole.unit_id == unit_id)
-        return (await self._s.scalars(query.order_by(StaffMember.id).distinct())).all()
+        params = {"commune": commune_id, "role": role, "unit": unit_id}
+        return (await self._s.scalars(_WITH_ROLE[unit_id is not None], params)).all()
 
     async def add(self, member: StaffMember) -> None:
         self._s.add(member)
@@ -814,11 +859,8 @@ class SqlStaff:
         )
 
     async def groups(self, commune_id: int, *, unit_id: int | None) -> Sequence[StaffGroup]:
-        query = select(StaffGroup).where(StaffGroup.commune_id == commune_id, StaffGroup.active.is_(True))
-        query = query.where(
-            StaffGroup.unit_id.is_(None) if unit_id is None else StaffGroup.unit_id == unit_id
-        )
-        return (await self._s.scalars(query.order_by(StaffGroup.id))).all()
+        params = {"commune": commune_id, "unit": unit_id}
+        return (await self._s.scalars(_GROUPS[unit_id is not None], params)).all()
 
     async def add_group(self, group: StaffGroup) -> None:
         self._s.add(group)

@@ -296,6 +296,9 @@ class FakeCases(_Repo):
             for c in latest
         ]
 
+    async def office_pending_ids(self, *, limit: int) -> Sequence[int]:
+        return [case.id for case in await self.office_pending(limit=limit)]
+
     async def office_pending(self, *, limit: int, case_id: int | None = None) -> Sequence[Case]:
         waiting = [c for c in self.store.all(Case) if c.office_pending and case_id in (None, c.id)]
         return sorted(waiting, key=lambda c: c.id)[:limit]

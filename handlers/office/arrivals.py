@@ -61,9 +61,7 @@ class OfficeArrivals:
         taken = mailed = 0
         while True:
             async with self._uow_factory() as uow:
-                waiting = [
-                    case.id for case in await uow.cases.office_pending(limit=self._batch + len(self._failed))
-                ]
+                waiting = await uow.cases.office_pending_ids(limit=self._batch + len(self._failed))
             now = self._clock.now()
             due = [case_id for case_id in waiting if self._failed.get(case_id, now) <= now][: self._batch]
             for case_id in due:
