@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^(?:so\s*)?(\d{1,3})\s*[.)]?$")
 _PUNCT = re.compile(r"[^\w\s/-]")
 
 
+@lru_cache(maxsize=2048)
 def fold(text: str) -> str:
     """Lower-case, strip Vietnamese diacritics (đ → d) and collapse whitespace.
 
-    ``fold("Đồng Ý") == fold("dong y") == "dong y"``
+    ``fold("Đồng Ý") == fold("dong y") == "dong y"``. Remembered: the labels a typed answer is matched
+    against are folded on every turn.
     """
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
