@@ -246,12 +246,12 @@ class TelegramChannel:
     async def _after_turn(
         self, button: PressedButton | None, chat_id: str, result: TurnResult, *, answered: bool
     ) -> None:
-        if button is not None:
-            await self._settle_button(button, answered=answered)
         if result.claimed:
             await self.app.delivery.send_claimed(CHANNEL, chat_id, result.outbox_ids, result.replies)
         else:
             await self.app.delivery.deliver_chat(CHANNEL, chat_id)
+        if button is not None:  # after the answer: the citizen is not kept waiting for it
+            await self._settle_button(button, answered=answered)
 
     async def _settle_button(self, button: PressedButton, *, answered: bool = False) -> None:
         """Stop the client's spinner (unless the webhook response did) and take the keyboard off the pressed
