@@ -14,7 +14,7 @@ from handlers.formatting import local, read_day
 from handlers.labels import KIND_LABELS
 from handlers.office.desk import ENTERED_SOURCES
 from handlers.office.turn import StaffTurn
-from handlers.reception import Session, describe, key_parts, sessions
+from handlers.reception import Session, describe, sessions
 from handlers.replies import Choice
 from handlers.submission import OFFICE_CHANNEL, SubmitPetition, submit_petition
 from handlers.text import fold_words, match_choice, shorten
@@ -65,14 +65,6 @@ async def _choices(turn: StaffTurn, draft: Draft) -> list[Choice]:
         ]
     if step == "date":
         return [Choice(_token("date", "today"), turn.t(Msg.ENTER_TODAY))]
-    if step == "session":
-        return [
-            Choice(
-                _token("session", session.key),
-                turn.t(Msg.ENTER_SESSION_BUTTON, start=session.start, end=session.end, place=session.place),
-            )
-            for session in await _sessions(turn, draft)
-        ] + [Choice(_token("session", "none"), turn.t(Msg.ENTER_SESSION_NONE))]
     if step == "kind":
         return [Choice(_token("kind", kind.value), turn.t(label)) for kind, label in KIND_LABELS.items()]
     if step == "field":
@@ -113,12 +105,13 @@ QUESTIONS: dict[str, Msg] = {
 
 async def _ask(turn: StaffTurn, draft: Draft) -> None:
     step = str(draft["step"])
-    if step == "summary":
-        text = await _summary(turn, draft)
-    elif step == "session":
-        text = await _session_question(turn, draft)
-    else:
-        text = turn.t(QUESTIONS[step])
+    if step == "session":
+        found = await _sessions(turn, draft)
+        await turn.prompt(
+            ACTION, _session_question(turn, draft, found), data=draft, choices=_session_choices(turn, found)
+        )
+        return
+    text = await _summary(turn, draft) if step == "summary" else turn.t(QUESTIONS[step])
     await turn.prompt(ACTION, text, data=draft, choices=await _choices(turn, draft))
 
 
@@ -140,7 +133,7 @@ async def _summary(turn: StaffTurn, draft: Draft) -> str:
         sender=sender,
         content=shorten(str(draft["content"]), 600),
     ) + (
-        "\n" + turn.t(Msg.ENTER_SUMMARY_SESSION, session=await _session_words(turn, str(draft["reception"])))
+        "\n" + turn.t(Msg.ENTER_SUMMARY_SESSION, session=await _session_words(turn, draft))
         if draft.get("reception")
         else ""
     )
@@ -152,19 +145,28 @@ async def _sessions(turn: StaffTurn, draft: Draft) -> list[Session]:
     return await sessions(turn.uow, turn.desk.commune, day, day)
 
 
-async def _session_question(turn: StaffTurn, draft: Draft) -> str:
-    found = await _sessions(turn, draft)
+def _session_question(turn: StaffTurn, draft: Draft, found: list[Session]) -> str:
     if not found:
         return turn.t(Msg.ENTER_NO_SESSION, date=turn.desk.day(date.fromisoformat(str(draft["date"]))))
     return turn.t(Msg.ENTER_SESSION, sessions="\n".join(describe(turn.t, found)))
 
 
-async def _session_words(turn: StaffTurn, key: str) -> str:
-    """A linked session as the summary shows it (its line in the schedule, without the bullet)."""
-    parts = key_parts(key)
-    found = await sessions(turn.uow, turn.desk.commune, parts[0], parts[0]) if parts else []
-    lines = describe(turn.t, [session for session in found if session.key == key])
-    return lines[0].lstrip("• ") if lines else key
+def _session_choices(turn: StaffTurn, found: list[Session]) -> list[Choice]:
+    """A button per session of the day (its hours and place), then one to link none."""
+    return [
+        Choice(
+            _token("session", session.key),
+            turn.t(Msg.ENTER_SESSION_BUTTON, start=session.start, end=session.end, place=session.place),
+        )
+        for session in found
+    ] + [Choice(_token("session", "none"), turn.t(Msg.ENTER_SESSION_NONE))]
+
+
+async def _session_words(turn: StaffTurn, draft: Draft) -> str:
+    """The linked session (one of the receipt day's) as the summary shows it: its schedule line."""
+    linked = [session for session in await _sessions(turn, draft) if session.key == draft["reception"]]
+    lines = describe(turn.t, linked)
+    return lines[0].lstrip("• ") if lines else str(draft["reception"])
 
 
 def _int(value: object) -> int | None:
@@ -231,21 +233,16 @@ async def _session(turn: StaffTurn, draft: Draft, payload: Payload) -> str | Non
     """Which reception session the petition was raised at; a typed date goes back to the date question's
     answer (the clerk noticed a wrong day)."""
     found = await _sessions(turn, draft)
-    chosen = _picked(payload, "session")
+    keys = [session.key for session in found]
+    labels = [choice.label for choice in _session_choices(turn, found)]
+    chosen = _picked(payload, "session") or _match(turn, payload, labels, [*keys, "none"])
     typed = _typed(payload)
-    if chosen is None and typed is not None:
-        labels = [
-            turn.t(Msg.ENTER_SESSION_BUTTON, start=s.start, end=s.end, place=s.place) for s in found
-        ] + [turn.t(Msg.ENTER_SESSION_NONE)]
-        index = match_choice(typed, labels)
-        if index is not None:
-            chosen = found[index].key if index < len(found) else "none"
-        elif read_day(typed, local(turn.now).date()) is not None:
-            return await _date(turn, draft, payload)
+    if chosen is None and typed is not None and read_day(typed, local(turn.now).date()) is not None:
+        return await _date(turn, draft, payload)
     if chosen == "none":
         draft.update(reception=None, step="kind")
         return None
-    if chosen is None or chosen not in {session.key for session in found}:
+    if chosen not in keys:
         return turn.t(Msg.COMMON_EXPECTS_CHOICE)
     draft.update(reception=chosen, step="kind")
     return None

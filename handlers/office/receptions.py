@@ -79,15 +79,14 @@ async def _show_day(turn: StaffTurn, day: date) -> None:
         return
     lines = [turn.t(Msg.RECEPTION_DAY_HEADER, date=desk.day(day))]
     calendar = await desk.calendar()
-    keys = [session.key for session in found]
+    by_key = {session.key: session for session in found}
     # A case whose session was cancelled or moved afterwards still shows, under its recorded start.
-    orphans = sorted({str(case.reception_key) for case in cases} - set(keys))
-    for key in keys + orphans:
-        session = next((s for s in found if s.key == key), None)
-        if session is not None:
-            lines += describe(turn.t, [session], off=calendar.reason_off)
+    orphans = sorted({str(case.reception_key) for case in cases} - set(by_key))
+    for key in [*by_key, *orphans]:
+        if key in by_key:
+            lines += describe(turn.t, [by_key[key]], off=calendar.reason_off)
         else:
-            lines.append(turn.t(Msg.RECEPTION_CASE_LINE, date=desk.day(day), start=key.partition(":")[2]))
+            lines.append(desk.received_label(next(case for case in cases if case.reception_key == key)))
         mine = [case for case in cases if case.reception_key == key]
         if mine:
             lines.append(turn.t(Msg.RECEPTION_DAY_CASES, count=len(mine)))

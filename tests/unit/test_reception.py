@@ -179,3 +179,13 @@ async def test_a_day_without_a_session_is_said_and_the_clerk_may_retype_the_day_
     [second] = [c for c in world.uow_factory.store.all(Case) if c.code == "PT-26-00002"]  # type: ignore[attr-defined]
     assert (second.reception_key, second.source) == (None, "reception")
     assert await clerk.say("/lichtiepdan 06/05/2026") == "Ngày 06/05/2026 không có buổi tiếp công dân nào."
+
+
+async def test_a_case_stays_listed_under_its_session_after_that_session_is_cancelled(clerk: Member) -> None:
+    await enter_at_reception(clerk, "07/05/2026")
+    await clerk.press("07:30–11:00")
+    await finish_entry(clerk)
+    assert "Đã hủy buổi tiếp" in await clerk.say("/lichtiepdan huy 07/05/2026 Ghi nhầm lịch")
+    shown = await clerk.say("/lichtiepdan 07/05/2026")
+    assert "Tiếp nhận: 07/05/2026 tại buổi tiếp công dân bắt đầu 07:30\nHồ sơ nhận tại buổi này (1):" in shown
+    assert "• PT-26-00001 · Kiến nghị · Giao thông" in shown
