@@ -35,9 +35,10 @@ def create_engine(
         # aiosqlite logs every statement with its parameters at DEBUG: never let citizens' data reach logs.
         _quiet = logging.getLogger("aiosqlite")
         _quiet.setLevel(max(_quiet.level, logging.INFO))
-        database = make_url(url).database
-        if inline and database and database != ":memory:":
-            options.setdefault("async_creator", sqlite_inline.creator(database, busy_timeout=5.0))
+        parsed = make_url(url)
+        if inline and parsed.database and parsed.database != ":memory:":
+            parsed = sqlite_inline.url_for(parsed)
+            options.setdefault("connect_args", {}).setdefault("timeout", 5.0)
             # Units of work on SQLite take turns (store.uow), and inline statements never yield to the loop
             # mid-transaction, so one connection serves the process; a pool would only add checkout work.
             options.setdefault("poolclass", StaticPool)
@@ -45,7 +46,7 @@ def create_engine(
         else:
             options.setdefault("connect_args", {}).setdefault("timeout", 30)
             busy_ms = 30000
-        engine = create_async_engine(url, **options)
+        engine = create_async_engine(parsed, **options)
         _configure_sqlite(engine, busy_ms)
         return engine
     options.setdefault("pool_size", pool_size)
@@ -67,10 +68,20 @@ def _configure_sqlite(engine: AsyncEngine, busy_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if sqlite_inline.is_inline(engine.dialect):
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin_inline(connection: Any) -> None:
+            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+
+    else:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    """Sessions for ``engine``; on inline SQLite they run the sync session directly (store.sqlite_inline)."""
+    session_class = sqlite_inline.InlineSession if sqlite_inline.is_inline(engine.dialect) else AsyncSession
+    return async_sessionmaker(engine, class_=session_class, expire_on_commit=False, autoflush=True)

@@ -1,137 +1,124 @@
-"""An aiosqlite-compatible connection that runs sqlite3 calls inline, on the event loop's thread.
+"""SQLite run inline on the event loop's thread, without a worker thread and without greenlet hops.
 
-Why: aiosqlite sends every cursor call to a worker thread and back (~0.2 ms a hop, three hops a statement),
-while SQLite answers a statement on a local file in microseconds. A turn of the conversation runs about a
-dozen statements, so the hops, not SQLite, were the cost (measured in bench/intake.py). Handed to SQLAlchemy
-through the public ``create_async_engine(async_creator=...)`` hook; the aiosqlite dialect drives it.
+Why: SQLite answers a statement on a local file in microseconds, so on SQLite the cost of a turn was the
+machinery around it: aiosqlite sends every cursor call to a worker thread and back (~0.2 ms a hop), and
+SQLAlchemy's asyncio layer runs each session call in a greenlet that switches out and back for every cursor
+call. For a driver that never waits, both are pure overhead (bench/intake.py; a unit of work of four
+statements: ~420 µs through the asyncio layer, ~285 µs through the sync session).
 
-Safety: a statement blocks the loop only for its own duration. Writers from other processes (the CLI)
-can make a statement wait for SQLite's lock, bounded by ``busy_timeout``. Within the process, units of work
-on SQLite are serialised by an asyncio lock (``store.uow``), so one never waits in SQLite for another.
+How:
+- ``InlineDialect`` is SQLAlchemy's own pysqlite dialect (the one aiosqlite's dialect builds on, so types
+  and SQL are the same), declared async-capable so that ``create_async_engine`` accepts it.
+- ``InlineSession`` is the ``AsyncSession`` used with it: the methods the repositories call run the sync
+  ``Session`` directly, as nothing in them ever has to wait. Other paths (``AsyncConnection``,
+  ``run_sync``) keep working through SQLAlchemy's greenlet; there a statement yields to the loop once, as
+  ``AsyncConnection`` requires of an async driver.
+
+Safety: a statement blocks the loop only for its own duration. Writers from other processes (the CLI) can
+make a statement wait for SQLite's lock, bounded by ``busy_timeout``. Within the process, units of work on
+SQLite are serialised by an asyncio lock (``store.uow``), so one never waits in SQLite for another.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Self
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import await_, greenlet_spawn, in_greenlet
+
+DRIVER = "nghedan_inline"
 
 
-class InlineCursor:
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self._cursor = cursor
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._cursor.close()
-
-    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> Self:
-        self._cursor.execute(sql, parameters)
-        return self
-
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any] | dict[str, Any]]) -> Self:
-        self._cursor.executemany(sql, parameters)
-        return self
-
-    async def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(size) if size is not None else self._cursor.fetchmany()
-
-    async def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
-
-    async def close(self) -> None:
-        self._cursor.close()
-
-    @property
-    def description(self) -> Any:
-        return self._cursor.description
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return self._cursor.arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._cursor.arraysize = value
+async def _ready() -> None:
+    return None
 
 
-class _ImmediateQueue:
-    """Stands in for aiosqlite's request queue, which SQLAlchemy uses to set the isolation level."""
+class InlineCursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> InlineCursor:
+        if in_greenlet():  # AsyncConnection insists that an async driver awaited something
+            await_(_ready())
+        return super().execute(sql, parameters)
 
-    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            future.set_result(function())
-        except Exception as error:  # handed back to the caller through the future
-            future.set_exception(error)
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> InlineCursor:
+        if in_greenlet():
+            await_(_ready())
+        return super().executemany(sql, parameters)
+
+    async def _async_soft_close(self) -> None:
+        """Called by SQLAlchemy's asyncio results on an async driver's cursor; rows stay readable here."""
 
 
-class InlineConnection:
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._conn: sqlite3.Connection | None = connection
-        self._tx = _ImmediateQueue()
+class InlineConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = InlineCursor) -> Any:
+        return super().cursor(factory)
 
-    @property
-    def _connection(self) -> sqlite3.Connection | None:
-        return self._conn
 
-    def _live(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise ValueError("Connection closed")
-        return self._conn
+class InlineDialect(SQLiteDialect_pysqlite):
+    driver = DRIVER
+    is_async = True
+    supports_statement_cache = True
 
-    def cursor(self) -> InlineCursor:
-        return InlineCursor(self._live().cursor())
+    def create_connect_args(self, url: URL) -> Any:
+        args, options = super().create_connect_args(url)
+        options["factory"] = InlineConnection
+        return args, options
 
-    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
-        return await self.cursor().execute(sql, parameters)
+
+registry.register(f"sqlite.{DRIVER}", __name__, "InlineDialect")
+
+
+class InlineSession(AsyncSession):
+    """An AsyncSession for ``InlineDialect``: what the repositories call runs the sync session directly.
+
+    Only a session's first database call goes through SQLAlchemy's greenlet: a new pool's first connection
+    initialises the dialect under an asyncio lock, which must be awaited there."""
+
+    _connected = False
+
+    async def _direct(self) -> Session:
+        if not self._connected:
+            await greenlet_spawn(self.sync_session.connection)
+            self._connected = True
+        return self.sync_session
+
+    async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return (await self._direct()).execute(statement, params, **kw)
+
+    async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return (await self._direct()).scalar(statement, params, **kw)
+
+    async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return (await self._direct()).scalars(statement, params, **kw)
+
+    async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        return (await self._direct()).get(entity, ident, **kw)
+
+    async def flush(self, objects: Sequence[Any] | None = None) -> None:
+        (await self._direct()).flush(objects)
+
+    async def delete(self, instance: object) -> None:
+        (await self._direct()).delete(instance)
 
     async def commit(self) -> None:
-        self._live().commit()
+        self.sync_session.commit()
 
     async def rollback(self) -> None:
-        self._live().rollback()
+        self.sync_session.rollback()
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def stop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    async def create_function(self, *args: Any, **kwargs: Any) -> None:
-        self._live().create_function(*args, **kwargs)
-
-    @property
-    def isolation_level(self) -> str | None:
-        return self._live().isolation_level
-
-    @isolation_level.setter
-    def isolation_level(self, value: str | None) -> None:
-        self._live().isolation_level = value  # type: ignore[assignment]
+        self.sync_session.close()
 
 
-def creator(database: str, *, busy_timeout: float = 5.0) -> Callable[[], Any]:
-    """An ``async_creator`` for SQLAlchemy: opens a connection to the SQLite file ``database``."""
+def url_for(url: URL) -> URL:
+    """The same SQLite database, opened with ``InlineDialect``."""
+    return url.set(drivername=f"sqlite+{DRIVER}")
 
-    async def connect() -> InlineConnection:
-        return InlineConnection(sqlite3.connect(database, timeout=busy_timeout))
 
-    return connect
+def is_inline(dialect: Any) -> bool:
+    return isinstance(dialect, InlineDialect)
