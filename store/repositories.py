@@ -116,13 +116,16 @@ class SqlCommunes:
     async def _reference(self, model: type[Field | Village | Unit], commune_id: int, everything: bool) -> Any:
         """A commune's fields, villages or units in their order. The active ones come from the reference
         cache (they change only when the commune is imported again); with ``everything``, from the session."""
-        query = select(model).where(model.commune_id == commune_id)
-        if not everything:
-            query = query.where(model.active.is_(True))
-        query = query.order_by(model.position, model.id)
+
+        def query() -> Any:  # built only when the rows are read: not for a cache hit, the usual case
+            statement = select(model).where(model.commune_id == commune_id)
+            if not everything:
+                statement = statement.where(model.active.is_(True))
+            return statement.order_by(model.position, model.id)
+
         if everything:  # live rows: the commune import updates them
-            return await self._all(query)
-        return await self._cached((model.__tablename__, commune_id), lambda: self._all(query))
+            return await self._all(query())
+        return await self._cached((model.__tablename__, commune_id), lambda: self._all(query()))
 
     async def _all(self, query: Any) -> list[Any]:
         return list((await self._s.scalars(query)).all())
@@ -524,7 +527,9 @@ _UNSENT_IN_CHAT = (
     .where(
         _OUTBOX_TABLE.c.channel == bindparam("channel"),
         _OUTBOX_TABLE.c.chat_id == bindparam("chat"),
-        _OUTBOX_TABLE.c.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+        # Two comparisons, not IN (…): a literal list is an "expanding" parameter, re-rendered on every
+        # execution, and this statement runs for every update.
+        or_(_OUTBOX_TABLE.c.status == OutboxStatus.PENDING, _OUTBOX_TABLE.c.status == OutboxStatus.SENDING),
     )
     .limit(1)
 )
