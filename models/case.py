@@ -24,6 +24,8 @@ class Case(Base):
         Index("ix_cases_commune_citizen", "commune_id", "citizen_id"),
         Index("ix_cases_office_pending", "office_pending"),
         Index("ix_cases_commune_due", "commune_id", "due_on"),
+        # The office's duplicate and hot-spot search: a field's latest cases, newest first.
+        Index("ix_cases_commune_field_received", "commune_id", "field_slug", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)

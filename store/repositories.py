@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, or_, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -72,6 +72,9 @@ class ReferenceCache:
 _MISSING = object()
 
 
+_ALL_COMMUNES = select(Commune).order_by(Commune.name)
+
+
 class SqlCommunes:
     def __init__(self, session: AsyncSession, cache: ReferenceCache | None = None) -> None:
         self._s = session
@@ -99,7 +102,9 @@ class SqlCommunes:
         return await self._s.scalar(select(Commune).where(func.upper(Commune.code) == code.upper()))
 
     async def list_all(self) -> Sequence[Commune]:
-        return (await self._s.scalars(select(Commune).order_by(Commune.name))).all()
+        """Every commune by name, from the reference cache: each new chat is settled in its commune by it."""
+        communes: list[Commune] = await self._cached(("communes", 0), lambda: self._all(_ALL_COMMUNES))
+        return communes
 
     async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Field]:
         rows: list[Field] = await self._reference(Field, commune_id, include_inactive)
@@ -241,7 +246,11 @@ class SqlConversations:
 @lru_cache(maxsize=32)
 def _received_since(field: bool, village: bool, citizen: bool, limit: int) -> Executable:
     """The recent cases of a commune related by field and village, or by citizen: one statement per shape,
-    built once (its SQL and cache key are then reused; the office runs it for every new case)."""
+    built once (its SQL and cache key are then reused; the office runs it for every new case).
+
+    Each relation is read newest first along its own index (``ix_cases_commune_field_received``,
+    ``ix_cases_commune_citizen``) and only ``limit`` rows of each are merged: with "field OR citizen" in one
+    WHERE, the database read and sorted every case of the commune, a cost that grew with its history."""
     columns = (
         Case.id,
         Case.code,
@@ -252,22 +261,21 @@ def _received_since(field: bool, village: bool, citizen: bool, limit: int) -> Ex
         Case.status,
         Case.search_text,
     )
-    query = select(*columns).where(
-        Case.commune_id == bindparam("commune"), Case.received_at >= bindparam("since")
-    )
-    matter = []
-    if field:
-        matter.append(Case.field_slug == bindparam("field"))
+    recent = (Case.commune_id == bindparam("commune"), Case.received_at >= bindparam("since"))
+    newest = (Case.received_at.desc(), Case.id.desc())
+    matter = [Case.field_slug == bindparam("field")] if field else []
     if village:
         matter.append(Case.village_id == bindparam("village"))
     by_citizen = Case.citizen_id == bindparam("citizen")
-    if matter and citizen:
-        query = query.where(or_(and_(*matter), by_citizen))
-    elif matter:
-        query = query.where(*matter)
-    elif citizen:
-        query = query.where(by_citizen)
-    return query.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)
+    if not (matter and citizen):
+        related = [*matter, by_citizen] if citizen else matter
+        return select(*columns).where(*recent, *related).order_by(*newest).limit(limit)
+    branches = [
+        select(*columns).where(*recent, relation).order_by(*newest).limit(limit).subquery()
+        for relation in (and_(*matter), by_citizen)
+    ]
+    both = union(*(select(branch) for branch in branches)).subquery()
+    return select(both).order_by(both.c.received_at.desc(), both.c.id.desc()).limit(limit)
 
 
 def _with_role(of_unit: bool) -> Select[Any]:

@@ -30,6 +30,7 @@ from handlers.submission import SubmitPetition, submit_petition
 from handlers.text import fold_words, match_choice, split_at_boundary
 from handlers.tracking import find_own_case, own_cases
 from models.citizen import ConsentRecord
+from models.commune import Commune
 from models.enums import CaseKind, ConsentDecision
 from models.errors import InvalidValue
 from models.values import AttachmentInfo, PhoneNumber, ReceiptCode
@@ -913,6 +914,11 @@ async def match_commune(turn: Turn, text: str) -> str | None:
     return f"c:{found[0]}" if len(found) == 1 else None
 
 
+async def _commune_by_code(turn: Turn, code: str) -> Commune | None:
+    wanted = code.upper()
+    return next((c for c in await turn.uow.communes.list_all() if c.code.upper() == wanted), None)
+
+
 async def ask_commune(turn: Turn) -> None:
     turn.ask(turn.t(Msg.COMMON_CHOOSE_COMMUNE), await commune_choices(turn))
 
@@ -921,7 +927,7 @@ async def answer_commune(turn: Turn, answer: Answer) -> None:
     if not (isinstance(answer, Chosen) and answer.token.startswith("c:")):
         await wrong_input(turn, answer)
         return
-    commune = await turn.uow.communes.by_code(answer.token[2:])
+    commune = await _commune_by_code(turn, answer.token[2:])
     if commune is None:
         await reask(turn)
         return
@@ -932,7 +938,7 @@ async def answer_commune(turn: Turn, answer: Answer) -> None:
 
 async def choose_commune(turn: Turn, code: str) -> bool:
     """Attach the conversation to the commune with ``code``; loads the citizen there if known."""
-    commune = await turn.uow.communes.by_code(code.upper())
+    commune = await _commune_by_code(turn, code)
     if commune is None:
         return False
     turn.commune = commune

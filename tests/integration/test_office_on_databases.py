@@ -4,7 +4,7 @@ invitations, and two clerks acting on one case at the same moment."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -81,6 +81,38 @@ async def test_a_case_goes_from_the_group_card_to_the_unit_and_back_to_the_citiz
         CaseAction.RESULT_APPROVED,
     ]
     assert await rows(backend, StaffPrompt) == []
+
+
+async def test_the_search_for_related_cases_merges_the_newest_of_the_field_and_of_the_citizen(
+    world: World, backend: Backend
+) -> None:
+    """What the office compares a new case with: the latest cases of its field and of its citizen (each read
+    newest first along its own index), merged newest first, each case once, none before ``since``."""
+    an, binh = world.citizen("5001"), world.citizen("5002")
+    road_1 = await an.file_petition(content=ROAD)
+    world.clock.advance(timedelta(hours=1))
+    land = await an.file_petition(
+        field="Đất đai", content="Tranh chấp ranh giới đất giữa hai hộ ở xóm Bãi Chè."
+    )
+    world.clock.advance(timedelta(hours=1))
+    road_2 = await binh.file_petition(content=ROAD)
+    world.clock.advance(timedelta(hours=1))
+    road_3 = await binh.file_petition(
+        content="Ổ gà lớn giữa đường liên xóm Cây Thị, xe máy đi qua rất dễ ngã."
+    )
+    cases = {case.code: case for case in await rows(backend, Case)}
+    commune, field, an_id = cases[road_1].commune_id, cases[road_1].field_slug, cases[road_1].citizen_id
+    since = cases[road_1].received_at - timedelta(days=1)
+    async with backend.uow_factory() as uow:
+        search = uow.cases.received_since
+        everything = await search(commune, since, field_slug=field, citizen_id=an_id)
+        newest = await search(commune, since, field_slug=field, citizen_id=an_id, limit=3)
+        later = await search(commune, cases[road_2].received_at, field_slug=field, citizen_id=an_id)
+        field_only = await search(commune, since, field_slug=field)
+    assert [case.code for case in everything] == [road_3, road_2, land, road_1]
+    assert [case.code for case in newest] == [road_3, road_2, land]
+    assert [case.code for case in later] == [road_3, road_2]
+    assert [case.code for case in field_only] == [road_3, road_2, road_1]
 
 
 async def test_invitations_and_removals_are_stored(world: World, backend: Backend) -> None:
