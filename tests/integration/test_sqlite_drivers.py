@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from handlers.catalogue import Catalogue
 from handlers.communes import CommuneSpec, import_commune
@@ -12,6 +13,7 @@ from handlers.config import IntakeConfig
 from handlers.conversation.engine import ConversationEngine
 from store.database import create_engine, session_factory
 from store.migrate import upgrade
+from store.sqlite_inline import InlineSession, is_inline
 from store.uow import SqlUnitOfWorkFactory
 from tests.chat import Chat
 from tests.fakes import ManualClock
@@ -35,3 +37,25 @@ async def test_a_petition_is_filed_with_either_sqlite_driver(
         assert code == "PT-26-00001"
     finally:
         await engine.dispose()
+
+
+async def test_a_fresh_inline_engine_serves_sessions_and_connections_alike(tmp_path: Path) -> None:
+    """The inline dialect runs a session's calls without SQLAlchemy's greenlet, except the first (a new
+    pool's first connection is made under an asyncio lock); AsyncConnection keeps working beside it."""
+    for first in ("session", "connection"):
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / f'{first}.sqlite3'}")
+        try:
+            assert is_inline(engine.dialect)
+            if first == "connection":
+                async with engine.connect() as connection:
+                    assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+            async with session_factory(engine)() as session:
+                assert isinstance(session, InlineSession)
+                assert await session.scalar(text("SELECT 2")) == 2
+                await session.execute(text("CREATE TABLE t (n INTEGER)"))
+                await session.execute(text("INSERT INTO t VALUES (3)"))
+                await session.commit()
+            async with engine.connect() as connection:
+                assert (await connection.execute(text("SELECT n FROM t"))).scalar() == 3
+        finally:
+            await engine.dispose()
