@@ -11,8 +11,8 @@ How:
   and SQL are the same), declared async-capable so that ``create_async_engine`` accepts it.
 - ``InlineSession`` is the ``AsyncSession`` used with it: the methods the repositories call run the sync
   ``Session`` directly, as nothing in them ever has to wait. Other paths (``AsyncConnection``,
-  ``run_sync``) keep working through SQLAlchemy's greenlet; there a statement yields to the loop once, as
-  ``AsyncConnection`` requires of an async driver.
+  ``run_sync``) keep working through SQLAlchemy's greenlet; there a statement awaits once (a coroutine that
+  is already done), as ``AsyncConnection`` requires of an async driver.
 
 Safety: a statement blocks the loop only for its own duration. Writers from other processes (the CLI) can
 make a statement wait for SQLite's lock, bounded by ``busy_timeout``. Within the process, units of work on
