@@ -39,15 +39,20 @@ async def _ready() -> None:
     return None
 
 
+def _await_once_in_greenlet() -> None:
+    """Inside SQLAlchemy's greenlet (AsyncConnection, run_sync), await a finished coroutine: AsyncConnection
+    insists that an async driver awaited something. Outside it (InlineSession's direct calls), nothing."""
+    if in_greenlet():
+        await_(_ready())
+
+
 class InlineCursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> InlineCursor:
-        if in_greenlet():  # AsyncConnection insists that an async driver awaited something
-            await_(_ready())
+        _await_once_in_greenlet()
         return super().execute(sql, parameters)
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> InlineCursor:
-        if in_greenlet():
-            await_(_ready())
+        _await_once_in_greenlet()
         return super().executemany(sql, parameters)
 
     async def _async_soft_close(self) -> None:
