@@ -268,7 +268,7 @@ def _received_since(field: bool, village: bool, citizen: bool, limit: int) -> Ex
         matter.append(Case.village_id == bindparam("village"))
     by_citizen = Case.citizen_id == bindparam("citizen")
     if not (matter and citizen):
-        related = [*matter, by_citizen] if citizen else matter
+        related = [by_citizen] if citizen else matter  # one relation (or none): no merge needed
         return select(*columns).where(*recent, *related).order_by(*newest).limit(limit)
     branches = [
         select(*columns).where(*recent, relation).order_by(*newest).limit(limit).subquery()
