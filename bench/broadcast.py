@@ -5,7 +5,7 @@
                               [--database sqlite|postgres] [--pool-size N]
 
 The bot runs as in production, in its own process: this script starts it as a child process running
-``nghedan run --webhook``'s service (``bot.telegram.service.TelegramService``: webhook, delivery worker,
+``nghedan run --webhook``'s service (``bot.service.Service`` with Telegram: webhook, delivery worker,
 broadcast runner; SIGTERM stops it cleanly). This process plays Telegram (the fake Bot API server of
 tests/telegram_fake, lean, also counting how many times each chat received the announcement) and the
 citizens. Every run gets a fresh database (a temporary SQLite file, or a new PostgreSQL database on
@@ -309,12 +309,12 @@ async def snapshot(database_url: str, broadcast_id: int) -> Snapshot:
 
 # -- the bot's process -----------------------------------------------------------------------------------------
 async def child_main(args: argparse.Namespace) -> None:
-    """The bot, as ``nghedan run --webhook`` runs it (TelegramService, stopped by SIGTERM), plus a watcher that
+    """The bot, as ``nghedan run --webhook`` runs it (bot.service.Service, stopped by SIGTERM), plus a watcher that
     prints DONE when the broadcast is done. Prints ``PORT <n>`` once it listens."""
     import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
-    from bot.telegram.service import TelegramService
+    from bot.service import Service, build_channels
 
     options = {"pool_size": args.pool_size} if args.pool_size else None
     settings = make_settings(args.child_database, args.child_api, args.cap, migrate=False)
@@ -328,7 +328,7 @@ async def child_main(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)
-    service = TelegramService(app, webhook=True)
+    service = Service(app, build_channels(app), webhook=True)
     extra: list[asyncio.Task[None]] = []
     try:
         await service.start()

@@ -40,9 +40,9 @@ from sqlalchemy import text
 
 from bot.bootstrap import bootstrap
 from bot.communes_file import DEMO_COMMUNE, read_commune_file
+from bot.service import Service, build_channels
 from bot.settings import DeliverySettings, Settings, TelegramSettings
 from bot.telegram.runtime import SECRET_HEADER, webhook_secret
-from bot.telegram.service import TelegramService
 from handlers.communes import import_commune
 from store.database import create_engine
 from tests.telegram_fake import updates as tg
@@ -215,7 +215,7 @@ async def nghedan_bot(
     async with app.uow_factory() as uow:
         await import_commune(uow, read_commune_file(DEMO_COMMUNE), now=app.clock.now())
         await uow.commit()
-    service = TelegramService(app, webhook=True)
+    service = Service(app, build_channels(app), webhook=True)
     await service.start()
     try:
         url = f"http://127.0.0.1:{service.port}{settings.telegram.webhook_path}"

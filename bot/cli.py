@@ -178,18 +178,17 @@ async def cmd_demo(cli: Cli, args: argparse.Namespace) -> int:
 
 
 async def cmd_run(cli: Cli, args: argparse.Namespace) -> int:
-    if cli.settings.telegram.token is None:
-        cli.say(Msg.CLI_NO_TOKEN, err=True)
-        return EXIT_USAGE
-    # Telegram modules load only for the commands that need them: aiogram takes seconds to import.
-    from aiogram.exceptions import TelegramUnauthorizedError
-
-    from bot.telegram.service import run_telegram
+    from bot.channels import CHANNEL_NAMES, REFUSED, CredentialsRefused
+    from bot.service import build_channels, run_service
 
     app = await cli.open_app()
     if app is None:
         return EXIT_FAILURE
     try:
+        channels = build_channels(app)
+        if not channels:
+            cli.say(Msg.CLI_NO_CHANNEL, err=True)
+            return EXIT_USAGE
         async with app.uow_factory() as uow:
             if not await uow.communes.list_all():
                 cli.say(Msg.CLI_NO_COMMUNE, err=True)
@@ -199,11 +198,18 @@ async def cmd_run(cli: Cli, args: argparse.Namespace) -> int:
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # Windows
                 loop.add_signal_handler(signal_number, stop.set)
-        cli.say(Msg.CLI_RUNNING, mode="webhook" if args.webhook else "polling")
+        names = ", ".join(cli.catalogue.text("vi", CHANNEL_NAMES[channel.name]) for channel in channels)
+        host, port = cli.settings.listen_address()
+        cli.say(
+            Msg.CLI_RUNNING,
+            channels=names,
+            mode="webhook" if args.webhook else "polling",
+            address=f"{host}:{port}",
+        )
         try:
-            await run_telegram(app, webhook=args.webhook, stop=stop)
-        except TelegramUnauthorizedError:
-            cli.say(Msg.CLI_BAD_TOKEN, err=True)
+            await run_service(app, channels, webhook=args.webhook, stop=stop)
+        except CredentialsRefused as refused:
+            cli.say(REFUSED[refused.channel], err=True)
             return EXIT_FAILURE
         cli.say(Msg.CLI_STOPPED)
         return EXIT_OK
@@ -298,7 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("path")
     importer.set_defaults(handler=cmd_commune_import)
 
-    run = commands.add_parser("run", help="chạy bot Telegram (mặc định: long polling)")
+    run = commands.add_parser(
+        "run", help="chạy mọi kênh đã cấu hình: Zalo, Telegram (mặc định: long polling)"
+    )
     run.add_argument("--webhook", action="store_true", help="nhận cập nhật qua webhook thay vì polling")
     run.set_defaults(handler=cmd_run)
 

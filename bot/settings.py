@@ -23,6 +23,8 @@ from handlers.reminders import ReminderConfig
 from store.database import is_sqlite
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///nghedan.sqlite3"
+DEFAULT_LISTEN_HOST = "127.0.0.1"
+DEFAULT_LISTEN_PORT = 8080
 
 
 class IntakeSettings(BaseModel):
@@ -106,13 +108,21 @@ class ReminderSettings(BaseModel):
         )
 
 
+class HttpSettings(BaseModel):
+    """The one HTTP server of ``nghedan run``: every channel's webhook and ``GET /healthz``. Unset, the
+    Telegram names (``NGHEDAN_TELEGRAM__LISTEN_HOST`` / ``__LISTEN_PORT``) are read, then the defaults."""
+
+    listen_host: str | None = None
+    listen_port: int | None = Field(default=None, ge=0, le=65535)
+
+
 class TelegramSettings(BaseModel):
     token: SecretStr | None = None
     api_base: str = "https://api.telegram.org"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    listen_host: str = "127.0.0.1"
-    listen_port: int = 8080
+    listen_host: str | None = None  # alias of NGHEDAN_HTTP__LISTEN_HOST, kept for existing deployments
+    listen_port: int | None = Field(default=None, ge=0, le=65535)  # alias of NGHEDAN_HTTP__LISTEN_PORT
     webhook_path: str = "/telegram/webhook"
 
 
@@ -131,6 +141,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = DeliverySettings()
     office: OfficeSettings = OfficeSettings()
     reminders: ReminderSettings = ReminderSettings()
+    http: HttpSettings = HttpSettings()
     telegram: TelegramSettings = TelegramSettings()
 
     @classmethod
@@ -151,6 +162,14 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url.get_secret_value()
+
+    def listen_address(self) -> tuple[str, int]:
+        """Where ``nghedan run`` listens: ``http``, else the Telegram aliases, else 127.0.0.1:8080."""
+        host = self.http.listen_host or self.telegram.listen_host or DEFAULT_LISTEN_HOST
+        port = self.http.listen_port
+        if port is None:
+            port = self.telegram.listen_port if self.telegram.listen_port is not None else DEFAULT_LISTEN_PORT
+        return host, port
 
     @property
     def migrates_itself(self) -> bool:

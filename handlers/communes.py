@@ -164,6 +164,7 @@ class CommuneSpec(_Strict):
     province: str = ""
     office_address: str = ""
     hotline: str = ""
+    office_hours: str = Field(default="", max_length=300)
     settings: SettingsSpec = Field(default_factory=SettingsSpec)
     villages: list[VillageSpec] = Field(default_factory=list)
     fields: list[FieldSpec] = Field(min_length=1)
@@ -286,6 +287,7 @@ async def import_commune(uow: UnitOfWork, spec: CommuneSpec, *, now: datetime) -
     commune.province = spec.province
     commune.office_address = spec.office_address
     commune.hotline = spec.hotline
+    commune.office_hours = spec.office_hours
     commune.settings = spec.settings.model_dump(exclude_none=True)
     # The units' recurring reports live with the settings: read by ``handlers.plan.report_duties``.
     commune.settings["reports"] = [report.model_dump(mode="json") for report in spec.reports]

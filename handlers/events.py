@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from handlers.text import clean_text
 from models.enums import AttachmentKind
 
 
@@ -74,3 +75,60 @@ class ChatEvent:
     language_code: str | None = None
     group: bool = False
     replying: bool = False
+    command_menu: bool = False  # the channel lists the commands itself (Telegram's menu button)
+
+
+# What the database keeps of a sender's ids and files (``character varying(n)`` columns).
+ID_LIMIT = 64
+EVENT_KEY_LIMIT = 120
+FILE_ID_LIMIT = 2000
+FILE_NAME_LIMIT = 255
+MIME_LIMIT = 100
+LANGUAGE_CODE_LIMIT = 35  # BCP 47 tags in practice
+
+
+def checked(event: ChatEvent) -> ChatEvent | None:
+    """The event as the core may store it, or None when no reply could ever reach its sender.
+
+    Everything a sender controls is cleaned here, at the door, for every channel: text without NUL,
+    control characters or lone surrogates; file names and types clipped to what is kept. Ids no channel
+    gives (empty, or longer than the columns that keep them) mean the event cannot be answered at all. A
+    file whose id is too long to keep is read as a file the bot cannot take, and answered so."""
+    ids = (event.chat_id, event.sender_id)
+    if (
+        not all(0 < len(value) <= ID_LIMIT for value in ids)
+        or not 0 < len(event.event_key) <= EVENT_KEY_LIMIT
+    ):
+        return None
+    if clean_text(event.chat_id) != event.chat_id or clean_text(event.sender_id) != event.sender_id:
+        return None
+    payload = _clean_payload(event.payload)
+    code = event.language_code
+    language_code = clean_text(code)[:LANGUAGE_CODE_LIMIT] if code is not None else None
+    if payload is event.payload and language_code == code:
+        return event
+    return replace(event, payload=payload, language_code=language_code)
+
+
+def _clean_payload(payload: Payload) -> Payload:
+    if isinstance(payload, Text):
+        text = clean_text(payload.text)
+        return payload if text == payload.text else Text(text)
+    if isinstance(payload, Pick):
+        token = clean_text(payload.token)
+        return payload if token == payload.token else Pick(token, payload.ask_seq)
+    if isinstance(payload, SharedContact):
+        return SharedContact(clean_text(payload.phone)[:40], clean_text(payload.name)[:200], payload.own)
+    if isinstance(payload, SharedFile):
+        file_id = clean_text(payload.file_id)
+        if not file_id or len(file_id) > FILE_ID_LIMIT:
+            return Unsupported("other")
+        return replace(
+            payload,
+            file_id=file_id,
+            mime_type=clean_text(payload.mime_type)[:MIME_LIMIT],
+            file_name=clean_text(payload.file_name)[:FILE_NAME_LIMIT],
+            caption=clean_text(payload.caption),
+            size=max(payload.size, 0),
+        )
+    return payload

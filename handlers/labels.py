@@ -30,3 +30,11 @@ def commune_in_sentence(commune: Commune) -> str:
         if name.startswith(prefix):
             return name[0].lower() + name[1:]
     return name
+
+
+def source_label(channel: str) -> Msg | None:
+    """The office's name for the channel a case or message came through (``source.<channel>``)."""
+    try:
+        return Msg(f"source.{channel}")
+    except ValueError:
+        return None

@@ -23,6 +23,7 @@ from models.case import (
     HotSpot,
     InfoRequest,
 )
+from models.channel import ChannelToken
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
@@ -33,6 +34,7 @@ from models.plan import PlanTask
 from models.reception import ReceptionChange
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 from models.subscription import Subscription
+from models.unhandled import UnhandledMessage
 
 
 class Clock(Protocol):
@@ -57,6 +59,11 @@ class CaseDigest:
 
 class ConcurrentUpdate(Exception):
     """Another worker changed the same rows first; the whole unit of work may be retried."""
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached right now (down, restarting, connection lost, locked): nothing was
+    stored, and the same work will succeed once it is back. Channels keep the event and try it again."""
 
 
 class CommuneRepository(Protocol):
@@ -365,6 +372,19 @@ class BroadcastRepository(Protocol):
     async def of_dialogue(self, dialogue_id: int) -> Sequence[Broadcast]: ...
 
 
+class UnhandledRepository(Protocol):
+    async def add(self, message: UnhandledMessage) -> None: ...
+
+
+class ChannelTokenRepository(Protocol):
+    async def get(self, channel: str, account: str, *, for_update: bool = False) -> ChannelToken | None:
+        """The account's tokens; ``for_update`` locks the row until the transaction ends (PostgreSQL), so
+        workers that want to rotate the tokens take turns."""
+        ...
+
+    async def add(self, token: ChannelToken) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls everything back."""
 
@@ -382,6 +402,8 @@ class UnitOfWork(Protocol):
     reception: ReceptionRepository
     dialogues: DialogueRepository
     broadcasts: BroadcastRepository
+    unhandled: UnhandledRepository
+    tokens: ChannelTokenRepository
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

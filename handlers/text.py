@@ -10,6 +10,9 @@ from functools import lru_cache
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^(?:so\s*)?(\d{1,3})\s*[.)]?$")
 _PUNCT = re.compile(r"[^\w\s/-]")
+# What no database column can hold (PostgreSQL refuses NUL in text and JSON; UTF-8 has no lone surrogates)
+# and what no person types: C0/C1 control characters other than tab and line breaks.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @lru_cache(maxsize=2048)
@@ -22,6 +25,14 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def clean_text(text: str) -> str:
+    """The text without what cannot be stored or shown: NUL and other control characters are dropped, a
+    lone surrogate (half of a UTF-16 pair, which no UTF-8 text can hold) becomes U+FFFD."""
+    if _UNSTORABLE.search(text) is None:
+        return text
+    return _UNSTORABLE.sub(lambda found: "\ufffd" if "\ud800" <= found.group() <= "\udfff" else "", text)
 
 
 def fold_words(text: str) -> str:

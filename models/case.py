@@ -173,7 +173,7 @@ class CaseAttachment(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     channel: Mapped[str] = mapped_column(String(20))
-    file_id: Mapped[str] = mapped_column(String(300))
+    file_id: Mapped[str] = mapped_column(String(2000))
     kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind))
     mime_type: Mapped[str] = mapped_column(String(100), default="")
     size: Mapped[int] = mapped_column(default=0)

@@ -23,6 +23,7 @@ class Commune(Base):
     # Public contact details shown to citizens: office address, hotline, reception hours.
     office_address: Mapped[str] = mapped_column(String(300), default="")
     hotline: Mapped[str] = mapped_column(String(40), default="")
+    office_hours: Mapped[str] = mapped_column(String(300), default="")
     settings: Mapped[JsonDict] = mapped_column(JSON_TYPE, default_factory=dict)
     created_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
     updated_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)

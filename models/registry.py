@@ -13,6 +13,7 @@ from models.case import (
     HotSpot,
     InfoRequest,
 )
+from models.channel import ChannelToken
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
@@ -24,6 +25,7 @@ from models.reception import ReceptionChange
 from models.reminder import SentReminder
 from models.staff import StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 from models.subscription import Subscription
+from models.unhandled import UnhandledMessage
 
 __all__ = [
     "Base",
@@ -35,6 +37,7 @@ __all__ = [
     "CaseEvent",
     "CaseResult",
     "CaseSequence",
+    "ChannelToken",
     "Citizen",
     "Commune",
     "ConsentRecord",
@@ -56,6 +59,7 @@ __all__ = [
     "StaffPrompt",
     "StaffRole",
     "Subscription",
+    "UnhandledMessage",
     "Unit",
     "Village",
 ]

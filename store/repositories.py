@@ -30,6 +30,7 @@ from models.case import (
     HotSpot,
     InfoRequest,
 )
+from models.channel import ChannelToken
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
@@ -42,6 +43,7 @@ from models.reception import ReceptionChange
 from models.reminder import SentReminder
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 from models.subscription import Subscription
+from models.unhandled import UnhandledMessage
 
 
 class ReferenceCache:
@@ -987,3 +989,29 @@ class SqlBroadcasts:
     async def of_dialogue(self, dialogue_id: int) -> Sequence[Broadcast]:
         query = select(Broadcast).where(Broadcast.dialogue_id == dialogue_id).order_by(Broadcast.id)
         return (await self._s.scalars(query)).all()
+
+
+class SqlUnhandled:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, message: UnhandledMessage) -> None:
+        self._s.add(message)
+        await self._s.flush()
+
+
+class SqlChannelTokens:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, channel: str, account: str, *, for_update: bool = False) -> ChannelToken | None:
+        query = select(ChannelToken).where(ChannelToken.channel == channel, ChannelToken.account == account)
+        if for_update:
+            # PostgreSQL: other workers wait here until this transaction ends. SQLite ignores it: its
+            # transactions already write one at a time (BEGIN IMMEDIATE).
+            query = query.with_for_update()
+        return await self._s.scalar(query.execution_options(populate_existing=True))
+
+    async def add(self, token: ChannelToken) -> None:
+        self._s.add(token)
+        await self._s.flush()

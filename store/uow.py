@@ -6,7 +6,7 @@ import asyncio
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -14,6 +14,7 @@ from handlers.ports import (
     BroadcastRepository,
     CalendarRepository,
     CaseRepository,
+    ChannelTokenRepository,
     CitizenRepository,
     CommuneRepository,
     ConcurrentUpdate,
@@ -25,13 +26,16 @@ from handlers.ports import (
     ReceptionRepository,
     ReminderRepository,
     StaffRepository,
+    StoreUnavailable,
     SubscriptionRepository,
+    UnhandledRepository,
 )
 from store.repositories import (
     ReferenceCache,
     SqlBroadcasts,
     SqlCalendar,
     SqlCases,
+    SqlChannelTokens,
     SqlCitizens,
     SqlCommunes,
     SqlConversations,
@@ -43,6 +47,7 @@ from store.repositories import (
     SqlReminders,
     SqlStaff,
     SqlSubscriptions,
+    SqlUnhandled,
 )
 
 
@@ -64,6 +69,8 @@ class SqlUnitOfWork:
     reception: ReceptionRepository
     dialogues: DialogueRepository
     broadcasts: BroadcastRepository
+    unhandled: UnhandledRepository
+    tokens: ChannelTokenRepository
 
     def __init__(
         self,
@@ -101,6 +108,8 @@ class SqlUnitOfWork:
         self.reception = SqlReception(session)
         self.dialogues = SqlDialogues(session)
         self.broadcasts = SqlBroadcasts(session)
+        self.unhandled = SqlUnhandled(session)
+        self.tokens = SqlChannelTokens(session)
         return self
 
     async def __aexit__(
@@ -112,19 +121,67 @@ class SqlUnitOfWork:
         session = self.session
         try:
             await session.rollback()
-        finally:
             await session.close()
+        except Exception as failure:
+            if exc is None or not is_outage(failure):
+                raise
+            # The connection died with the work it was doing: the outage is reported below.
+        finally:
             self._session = None
             if self._gate is not None:
                 self._gate.release()
         if isinstance(exc, StaleDataError | IntegrityError) and _is_race(exc):
             raise ConcurrentUpdate() from exc
+        if exc is not None and not isinstance(exc, StoreUnavailable) and is_outage(exc):
+            raise StoreUnavailable(type(exc).__name__) from exc
 
     async def commit(self) -> None:
         await self.session.commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+# SQLite's operational errors that say the schema or the statement is wrong, not that the file is busy.
+_NOT_OUTAGES = ("no such table", "no such column", "syntax error", "has no column")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether the error means the database could not be reached or used for now (server down or
+    restarting, connection lost, SQLite file locked), rather than that the work itself is wrong."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, OperationalError | InterfaceError):
+            text = str(current.orig if current.orig is not None else current).lower()
+            return not any(marker in text for marker in _NOT_OUTAGES)
+        if isinstance(current, OSError | TimeoutError | ConnectionError):
+            return True
+        if type(current).__module__.startswith("asyncpg") and type(current).__name__ in _ASYNCPG_OUTAGES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+# asyncpg's errors for a server that is down, restarting or refusing connections (matched by name: the
+# store must not need asyncpg installed to run on SQLite).
+_ASYNCPG_OUTAGES = frozenset(
+    {
+        "AdminShutdownError",
+        "CannotConnectNowError",
+        "ClientCannotConnectError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "ConnectionRejectionError",
+        "CrashShutdownError",
+        "InterfaceError",
+        "PostgresConnectionError",
+        "TooManyConnectionsError",
+    }
+)
 
 
 def _is_race(exc: BaseException) -> bool:

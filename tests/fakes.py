@@ -27,6 +27,7 @@ from models.case import (
     HotSpot,
     InfoRequest,
 )
+from models.channel import ChannelToken
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
@@ -39,6 +40,7 @@ from models.reception import ReceptionChange
 from models.reminder import SentReminder
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffPrompt, StaffRole
 from models.subscription import Subscription
+from models.unhandled import UnhandledMessage
 
 T = TypeVar("T")
 
@@ -725,6 +727,25 @@ class FakeBroadcasts(_Repo):
         )
 
 
+class FakeUnhandled(_Repo):
+    async def add(self, message: UnhandledMessage) -> None:
+        if any(m.event_key == message.event_key for m in self.store.all(UnhandledMessage)):
+            raise AssertionError("one kept message per event")
+        self.store.insert(message)
+
+
+class FakeChannelTokens(_Repo):
+    async def get(self, channel: str, account: str, *, for_update: bool = False) -> ChannelToken | None:
+        return next(
+            (t for t in self.store.all(ChannelToken) if (t.channel, t.account) == (channel, account)), None
+        )
+
+    async def add(self, token: ChannelToken) -> None:
+        if await self.get(token.channel, token.account) is not None:
+            raise AssertionError("one token row per channel account")
+        self.store.insert(token)
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
@@ -742,6 +763,8 @@ class FakeUnitOfWork:
         self.reception = FakeReception(store)
         self.dialogues = FakeDialogues(store)
         self.broadcasts = FakeBroadcasts(store)
+        self.unhandled = FakeUnhandled(store)
+        self.tokens = FakeChannelTokens(store)
         self._snapshot: Any = None
         self._committed = False
 

@@ -20,6 +20,7 @@ from handlers.events import (
     Text,
     Unsupported,
 )
+from handlers.text import row_id
 from models.enums import AttachmentKind
 from models.errors import InvalidValue
 from models.values import GeoPoint
@@ -160,7 +161,9 @@ def _callback(update: Update, at: datetime) -> Incoming:
     button = PressedButton(query.id, chat_id, message_id, keep_keyboard=token.startswith(STAFF_BUTTON_PREFIX))
     if message is not None and message.chat.type != "private" and not group:
         return Incoming(update.update_id, button=button)
-    payload: Payload = Pick(token, int(seq_text)) if seq_text.isdigit() and token else Unsupported("other")
+    # The question's number is ASCII digits (``"²".isdigit()`` is true, yet ``int("²")`` fails).
+    seq = row_id(seq_text) if seq_text.isascii() else None
+    payload: Payload = Pick(token, seq) if seq is not None and token else Unsupported("other")
     event = ChatEvent(
         channel=CHANNEL,
         chat_id=str(chat_id),

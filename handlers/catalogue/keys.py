@@ -248,7 +248,13 @@ class Msg(StrEnum):
     CLI_NO_COMMUNE = "cli.no_commune"
     CLI_NONE = "cli.none"
     CLI_NO_TOKEN = "cli.no_token"
-    CLI_BAD_TOKEN = "cli.bad_token"
+    CLI_BAD_TOKEN_TELEGRAM = "cli.bad_token_telegram"
+    CLI_BAD_TOKEN_ZALO_BOT = "cli.bad_token_zalo_bot"
+    CLI_BAD_TOKEN_ZALO_OA = "cli.bad_token_zalo_oa"
+    CLI_NO_CHANNEL = "cli.no_channel"
+    CHANNEL_NAME_TELEGRAM = "channel_name.telegram"
+    CHANNEL_NAME_ZALO_BOT = "channel_name.zalo_bot"
+    CHANNEL_NAME_ZALO_OA = "channel_name.zalo_oa"
     CLI_UNKNOWN_COMMUNE = "cli.unknown_commune"
     CLI_QR_WRITTEN = "cli.qr_written"
     CLI_QR_NO_FONT = "cli.qr_no_font"
@@ -284,6 +290,8 @@ class Msg(StrEnum):
     # channel
     CHANNEL_TELEGRAM = "channel.telegram"
     CHANNEL_ZALO = "channel.zalo"
+    CHANNEL_ZALO_BOT = "channel.zalo_bot"
+    CHANNEL_ZALO_OA = "channel.zalo_oa"
     CHANNEL_CONSOLE = "channel.console"
 
     # language
@@ -354,6 +362,8 @@ class Msg(StrEnum):
     # source
     SOURCE_TELEGRAM = "source.telegram"
     SOURCE_ZALO = "source.zalo"
+    SOURCE_ZALO_BOT = "source.zalo_bot"
+    SOURCE_ZALO_OA = "source.zalo_oa"
     SOURCE_CONSOLE = "source.console"
     SOURCE_PAPER = "source.paper"
     SOURCE_PHONE = "source.phone"
@@ -859,3 +869,8 @@ class Msg(StrEnum):
     DIALOGUE_REGISTERED = "dialogue.registered"
     HELP_DIALOGUE = "help.dialogue"
     COMMANDS_DOITHOAI = "commands.doithoai"
+
+    # channels: messages that could not be handled
+    UNHANDLED_KEPT = "unhandled.kept"
+    UNHANDLED_SORRY = "unhandled.sorry"
+    UNHANDLED_OFFICE = "unhandled.office"

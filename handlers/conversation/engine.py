@@ -24,11 +24,11 @@ from handlers.conversation.subscribe import start_subscribing, unsubscribe
 from handlers.conversation.supplement import start_by_id, start_by_text
 from handlers.conversation.turn import Turn
 from handlers.conversation.views import reception_text
-from handlers.events import ChatEvent, Payload, Pick, Text
+from handlers.events import ChatEvent, Payload, Pick, Text, checked
 from handlers.language import LanguageDetector, language_from_client
 from handlers.office.router import OfficeRouter
 from handlers.office.services import Office
-from handlers.ports import Clock, ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
+from handlers.ports import Clock, ConcurrentUpdate, StoreUnavailable, UnitOfWork, UnitOfWorkFactory
 from handlers.replies import Reply, coalesce
 from handlers.text import fold
 from models.conversation import Conversation
@@ -89,6 +89,10 @@ class TurnResult:
     claimed: bool = False  # the replies are already leased to this process: send them, then record
     mailed: bool = False  # the turn also wrote to other chats (cards, notices): wake the delivery worker
     arrived: bool = False  # a case was filed: wake the office's arrivals worker
+    # The database could not be reached: nothing was stored. A channel that can have the event again (a
+    # redelivery, the same poll offset) keeps it and says nothing, however long the outage lasts; one that
+    # cannot (the console) shows the apology in ``replies``.
+    unavailable: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,14 @@ class ConversationEngine:
         self._max_attempts = max_attempts
 
     async def handle(self, event: ChatEvent) -> TurnResult:
-        """Process one event. Never raises: a failure rolls everything back and yields an apology."""
+        """Process one event. Never raises: a failure rolls everything back and yields an apology, an
+        unreachable database yields ``unavailable``. What the sender typed is cleaned first (``checked``);
+        an event no reply could reach (ids no channel gives) is dropped."""
+        clean = checked(event)
+        if clean is None:
+            log.warning("event on %s dropped: its chat or sender id cannot be kept", event.channel[:20])
+            return TurnResult((), (), committed=True)
+        event = clean
         failed: _FailedTurn | None = None
         for _attempt in range(self._max_attempts):
             failed = None
@@ -163,6 +174,16 @@ class ConversationEngine:
             except ConcurrentUpdate:
                 log.info("concurrent update, retrying event %s", event.event_key)
                 continue
+            except StoreUnavailable as outage:
+                step = failed.step if failed else "-"
+                log.warning(
+                    "event %s on %s failed at step %s: the database is unreachable (%s); it will come again",
+                    event.event_key,
+                    event.channel,
+                    step,
+                    outage,
+                )
+                return replace(self._apology(failed), unavailable=True)
             except Exception:
                 # No user text in the log line; SQL parameters are hidden by the engine settings.
                 step = failed.step if failed else "-"

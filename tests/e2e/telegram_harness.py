@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -15,9 +16,9 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import App, bootstrap
 from bot.communes_file import DEMO_COMMUNE, read_commune_file
+from bot.service import Service
 from bot.settings import DeliverySettings, Settings, TelegramSettings
-from bot.telegram.runtime import SECRET_HEADER, webhook_secret
-from bot.telegram.service import TelegramService
+from bot.telegram.runtime import SECRET_HEADER, TelegramChannel, webhook_secret
 from handlers.communes import import_commune
 from handlers.office.admin import grant
 from handlers.text import fold
@@ -52,7 +53,8 @@ def settings_for(
 class Harness:
     fake: FakeTelegram
     app: App
-    service: TelegramService
+    service: Service
+    channel: TelegramChannel
     clock: ManualClock
     timer: FakeTimer
     http: aiohttp.ClientSession | None = None
@@ -82,7 +84,7 @@ class Harness:
             assert status == 200, status
         else:
             await self.fake.wait_until(lambda: self.fake.confirmed_offset > update_id)
-        await self.service.channel.wait_background()
+        await self.service.wait_background()
         if chat_id is not None:
             await self.fake.wait_until(lambda: self._settled(chat_id))
         return update_id
@@ -227,8 +229,9 @@ async def running_bot(
     )
     if seed:
         await seed_demo_commune(app)
-    service = TelegramService(app, webhook=webhook, poll_timeout=1)
-    harness = Harness(fake, app, service, clock, timer)
+    channel = TelegramChannel(app, poll_timeout=1, sleep=no_pause)
+    service = Service(app, [channel], webhook=webhook)
+    harness = Harness(fake, app, service, channel, clock, timer)
     try:
         await service.start()
         async with aiohttp.ClientSession() as http:
@@ -238,6 +241,11 @@ async def running_bot(
         await service.stop()
         await app.aclose()
         await fake.stop()
+
+
+async def no_pause(stop: asyncio.Event, seconds: float) -> None:
+    """The pollers' waits between failed passes, without the waiting: tests wait on conditions instead."""
+    await asyncio.sleep(0)
 
 
 def sqlite_url(folder: Path) -> str:

@@ -156,6 +156,6 @@ async def one(harness: Harness, update: dict[str, Any], update_id: int, chat: in
     update["update_id"] = update_id
     status = await harness.post(update)
     assert status == 200, (status, update)
-    await harness.service.channel.wait_background()
+    await harness.service.wait_background()
     if chat is not None:
         await harness.fake.wait_until(lambda: len(harness.fake.messages_to(chat)) > before, within=10)

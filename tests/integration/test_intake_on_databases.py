@@ -139,3 +139,16 @@ async def test_delivered_replies_are_marked_sent_and_never_sent_twice(
     assert [m.id for m in sender.sent] == list(ids)
     statuses = {m.id: m.status for m in await rows(backend, OutboxMessage)}
     assert all(statuses[i] is OutboxStatus.SENT for i in ids)
+
+
+async def test_a_petition_with_nul_characters_and_lone_surrogates_is_stored_cleaned(
+    chat: Chat, backend: Backend
+) -> None:
+    """PostgreSQL refuses NUL in text and JSON and cannot encode a lone surrogate: what a sender controls is
+    cleaned at the door, so such a petition is filed like any other, not "try again later" for ever."""
+    content = "Cống thoát nước\x00 ở xóm Đồng Bầu bị tắc\ud800 nhiều ngày\x1b, nước tràn vào nhà dân."
+    code = await chat.file_petition(content=content, name="Nguyễn\x00 Văn An")
+    [case] = await rows(backend, Case)
+    assert case.code == code
+    assert case.content == "Cống thoát nước ở xóm Đồng Bầu bị tắc\ufffd nhiều ngày, nước tràn vào nhà dân."
+    assert case.petitioner_name == "Nguyễn Văn An"

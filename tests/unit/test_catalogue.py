@@ -67,6 +67,13 @@ def test_english_sentences_are_translated(catalogue: Catalogue) -> None:
         "channel.zalo",
         "source.telegram",
         "source.zalo",
+        "source.zalo_bot",
+        "source.zalo_oa",
+        "channel.zalo_bot",
+        "channel.zalo_oa",
+        "channel_name.telegram",
+        "channel_name.zalo_bot",
+        "channel_name.zalo_oa",
         "language.en",
     }
     untranslated = [

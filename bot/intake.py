@@ -1,0 +1,213 @@
+"""One way in for every chat channel. An event from Telegram, Zalo or any other channel goes through the same
+steps here:
+
+* one turn at a time per chat (a chat's events in order), any number of chats at once;
+* acknowledged (polling offset advanced, webhook answered 2xx) only once its turn is committed;
+* while the database is unreachable, not acknowledged at all: the channel hands it in again, for as long as
+  the outage lasts, and the sender is told nothing (nothing was lost);
+* when it fails for any other reason, tried again a few times, then let go — with the person's words kept
+  for the office and a polite answer saying so, so that one broken message can never stop a chat or the
+  channel;
+* its replies delivered at once, after the commit.
+
+Work that is not a turn (a citizen blocking the bot, a group the bot left) goes through ``guarded``, with the
+same rules for outages and failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from bot.bootstrap import App
+from handlers.conversation.engine import TurnResult
+from handlers.delivery import Outgoing, Sender
+from handlers.events import ChatEvent
+from handlers.ports import StoreUnavailable
+from handlers.unhandled import keep_unhandled
+
+log = logging.getLogger(__name__)
+
+
+class KeyedLocks:
+    """One asyncio lock per key, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What became of one event."""
+
+    done: bool  # the channel may acknowledge it
+    unavailable: bool = False  # the database is unreachable: hand the event in again later
+    result: TurnResult | None = None
+
+
+class Activity:
+    """When a channel last took something in and whether it is stuck: read by ``/healthz``."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self.started = monotonic()
+        self.last_done: float | None = None
+        self.last_polled: float | None = None
+        self.waiting_since: float | None = None  # the first event still waiting for the database
+        self.handled = 0
+        self.kept = 0
+
+    def polled(self) -> None:
+        self.last_polled = self._monotonic()
+
+    def done(self) -> None:
+        self.last_done = self._monotonic()
+        self.waiting_since = None
+        self.handled += 1
+
+    def waiting(self) -> None:
+        if self.waiting_since is None:
+            self.waiting_since = self._monotonic()
+
+    def seconds_since(self, moment: float | None) -> float | None:
+        return None if moment is None else round(self._monotonic() - moment, 1)
+
+
+class ChatIntake:
+    """Runs one channel's events through the conversation engine (see the module's docstring)."""
+
+    def __init__(
+        self,
+        app: App,
+        channel: str,
+        sender: Sender,
+        *,
+        max_failures: int = 3,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.channel = channel
+        self.sender = sender
+        self.max_failures = max_failures
+        self.activity = Activity(monotonic)
+        self._locks = KeyedLocks()
+        self._failures: dict[str, int] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def take(
+        self,
+        event: ChatEvent,
+        *,
+        after: Callable[[TurnResult], Coroutine[Any, Any, None]] | None = None,
+    ) -> Taken:
+        """Run one event's turn. Its replies go out in the background, then ``after`` runs (a Telegram
+        button is settled only once its answer is on its way)."""
+        async with self._locks.hold(event.chat_id):
+            result = await self.app.conversation.handle(event)
+        if result.unavailable:
+            self.activity.waiting()
+            return Taken(False, unavailable=True, result=result)
+        if not result.committed:
+            failures = self._failures.get(event.event_key, 0) + 1
+            self._failures[event.event_key] = failures
+            if failures < self.max_failures:
+                log.warning("event %s failed (attempt %d); it will be tried again", event.event_key, failures)
+                return Taken(False, result=result)
+            self._failures.pop(event.event_key, None)
+            return await self._let_go(event, result)
+        self._failures.pop(event.event_key, None)
+        self.activity.done()
+        if result.mailed:  # cards and notices for other chats: the worker sends them now
+            self.app.delivery.notify()
+        if result.arrived:  # a new case: the office takes it in now
+            self.app.arrivals.notify()
+        self.spawn(self._deliver(event.chat_id, result, after))
+        return Taken(True, result=result)
+
+    async def _let_go(self, event: ChatEvent, result: TurnResult) -> Taken:
+        """An event that failed every time: keep the person's words for the office and tell them so; if even
+        that cannot be stored, apologise directly. Either way the event is acknowledged."""
+        try:
+            async with self.app.uow_factory() as uow:
+                kept = await keep_unhandled(
+                    uow, event, now=self.app.clock.now(), catalogue=self.app.catalogue
+                )
+                await uow.commit()
+        except StoreUnavailable:
+            self.activity.waiting()
+            return Taken(False, unavailable=True, result=result)
+        except Exception:
+            log.exception("event %s could not be kept for the office", event.event_key)
+            for reply in result.replies:  # nothing was stored: tell the sender directly
+                await self.sender.send(Outgoing(0, self.channel, event.chat_id, reply, 0, 0))
+            self.activity.done()
+            return Taken(True, result=result)
+        self.activity.kept += 1
+        self.activity.done()
+        if kept:
+            self.app.delivery.notify()
+        self.spawn(self._deliver_chat(event.chat_id))
+        return Taken(True, result=result)
+
+    async def _deliver_chat(self, chat_id: str) -> None:
+        await self.app.delivery.deliver_chat(self.channel, chat_id)
+
+    async def _deliver(
+        self,
+        chat_id: str,
+        result: TurnResult,
+        after: Callable[[TurnResult], Coroutine[Any, Any, None]] | None,
+    ) -> None:
+        if result.claimed:
+            await self.app.delivery.send_claimed(self.channel, chat_id, result.outbox_ids, result.replies)
+        else:
+            await self.app.delivery.deliver_chat(self.channel, chat_id)
+        if after is not None:
+            await after(result)
+
+    async def guarded(self, what: str, work: Callable[[], Awaitable[bool]]) -> Taken:
+        """Run work that is not a turn (a block, a group change). ``work`` returns whether it queued
+        messages. An outage leaves the event to be handed in again; any other failure is logged and the
+        event let go (it changes no case)."""
+        try:
+            mailed = await work()
+        except StoreUnavailable:
+            self.activity.waiting()
+            return Taken(False, unavailable=True)
+        except Exception:
+            log.exception("%s on %s failed; the update is let go", what, self.channel)
+            self.activity.done()
+            return Taken(True)
+        self.activity.done()
+        if mailed:
+            self.app.delivery.notify()
+        return Taken(True)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def wait_background(self) -> None:
+        """Let replies already on their way finish (used at shutdown and by tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
