@@ -14,7 +14,7 @@ from bot.bootstrap import App
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.delivery import Outcome, Outgoing, SendResult
-from handlers.events import ChatEvent, Payload, Pick, SharedFile, SharedLocation, Text
+from handlers.events import ChatEvent, Payload, SharedFile, SharedLocation, Text
 from handlers.office.admin import grant
 from handlers.replies import InputRequest, Reply
 from handlers.text import fold
@@ -55,7 +55,6 @@ class ConsoleSender:
         self._out = out
         self._catalogue = catalogue
         self._stage = stage
-        self.last_choices: dict[str, Reply] = {}
 
     def is_group(self, chat_id: str) -> bool:
         return chat_id == OFFICE_GROUP
@@ -72,8 +71,6 @@ class ConsoleSender:
             self._catalogue.text("vi", Msg.CONSOLE_FILE, name=str(item.get("file_name") or item.get("kind")))
             for item in reply.attachments
         ]
-        if reply.choices:
-            self.last_choices[message.chat_id] = reply
         self._out.write("\n".join(lines) + "\n\n")
         self._out.flush()
         return SendResult(Outcome.SENT, external_id=str(message.id))
@@ -250,7 +247,7 @@ async def run_console(
             out.write(_where(catalogue, stage) + "\n\n")
             continue
         try:
-            payload = _staff_pick(sender, stage, line) or parse_console_input(line)
+            payload = parse_console_input(line)
         except (InvalidValue, ValueError):
             out.write(catalogue.text("vi", Msg.CONSOLE_BAD_LOCATION) + "\n\n")
             continue
@@ -281,18 +278,6 @@ async def run_console(
         out.flush()
     if interactive:
         out.write(catalogue.text("vi", Msg.CONSOLE_BYE) + "\n")
-
-
-def _staff_pick(sender: ConsoleSender, stage: Stage, line: str) -> Pick | None:
-    """Staff press a button of the last message with buttons in their chat by typing its number."""
-    text = line.strip()
-    last = sender.last_choices.get(stage.chat_id)
-    if not stage.is_staff or last is None or not text.isdigit():
-        return None
-    index = int(text) - 1
-    if not 0 <= index < len(last.choices):
-        return None
-    return Pick(last.choices[index].token, last.ask_seq)
 
 
 def _read_line(stdin: TextIO, interactive: bool) -> str | None:

@@ -200,6 +200,10 @@ class OutboxRepository(Protocol):
         """Whether the chat still has a message waiting or being sent."""
         ...
 
+    async def latest_to(self, channel: str, chat_id: str, *, limit: int) -> Sequence[OutboxMessage]:
+        """The chat's latest messages (sent or not), newest first."""
+        ...
+
     async def claim_due(
         self,
         *,

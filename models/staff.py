@@ -104,3 +104,6 @@ class StaffPrompt(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
     data: Mapped[JsonDict] = mapped_column(JSON_TYPE, default_factory=dict)
+    # The event whose turn asked the question: its replies are the question, whose choices a typed
+    # number may pick (a later card's list never takes the answer).
+    asked_in: Mapped[str] = mapped_column(String(120), default="")

@@ -614,6 +614,15 @@ class SqlOutbox:
         found = (await self._s.execute(_UNSENT_IN_CHAT, {"channel": channel, "chat": chat_id})).first()
         return found is not None
 
+    async def latest_to(self, channel: str, chat_id: str, *, limit: int) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return (await self._s.scalars(query)).all()
+
     async def claim_due(
         self,
         *,

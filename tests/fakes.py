@@ -374,6 +374,10 @@ class FakeOutbox(_Repo):
             row.attempts += 1
             row.lease_until = row.last_error = None
 
+    async def latest_to(self, channel: str, chat_id: str, *, limit: int) -> Sequence[OutboxMessage]:
+        rows = [m for m in self.store.all(OutboxMessage) if (m.channel, m.chat_id) == (channel, chat_id)]
+        return sorted(rows, key=lambda m: m.id, reverse=True)[:limit]
+
     async def has_unsent(self, channel: str, chat_id: str) -> bool:
         return any(
             (m.channel, m.chat_id) == (channel, chat_id)

@@ -39,12 +39,15 @@ from handlers.office.access import (
 from handlers.office.services import Office
 from handlers.office.turn import StaffTurn, split_code
 from handlers.ports import UnitOfWork
-from handlers.text import fold, row_id, shorten
+from handlers.replies import Reply
+from handlers.text import fold, match_choice, row_id, shorten
 from models.case import Case
 from models.staff import StaffPrompt
 
 C = StaffCommand
 PROMPT_TTL = timedelta(hours=24)
+STAFF_TOKEN = "s:"  # staff buttons' tokens start with it; citizens' never do
+LOOK_BACK = 10  # how many of a chat's latest messages a typed choice looks through for its list
 SHARED = frozenset(SHARED_COMMANDS.values())  # a citizen typing these means the citizen version
 # Commands that hold a citizen's identity or a secret link: never in a group.
 PRIVATE_ONLY = frozenset({C.ENTER, C.INVITE, C.STAFF})
@@ -315,7 +318,7 @@ class OfficeRouter:
         turn costs no lookup here."""
         payload = event.payload
         parsed = parse_staff_command(payload.text, include_shared=True) if isinstance(payload, Text) else None
-        pick = payload if isinstance(payload, Pick) and payload.token.startswith("s:") else None
+        pick = payload if isinstance(payload, Pick) and payload.token.startswith(STAFF_TOKEN) else None
         invite_token = _invite_token(payload)
         if not staff and not event.group and invite_token is None:
             staff_business = pick is not None or (parsed is not None and parsed.command not in SHARED)
@@ -358,7 +361,10 @@ class OfficeRouter:
                 await self._button(turn, pick)
         elif turn.event.replying and turn.actor is not None and turn.group is not None:
             prompt = await self._prompt(turn)
-            if prompt is not None:
+            typed = await self._typed_pick(turn, prompt)
+            if typed is not None:
+                await self._button(turn, typed)
+            elif prompt is not None:
                 await self._answer(turn, prompt, turn.event.payload)
 
     async def _in_private(
@@ -378,10 +384,35 @@ class OfficeRouter:
         if pick is not None:
             await self._button(turn, pick)
             return True
+        typed = await self._typed_pick(turn, prompt)
+        if typed is not None:
+            await self._button(turn, typed)
+            return True
         if prompt is not None:
             await self._answer(turn, prompt, turn.event.payload)
             return True
         return False
+
+    async def _typed_pick(self, turn: StaffTurn, prompt: StaffPrompt | None) -> Pick | None:
+        """A number or a whole label typed after the latest list of choices the chat received picks from it,
+        as pressing its button would — on channels without buttons (Zalo, the console) that is the only way
+        to use a card. Only when that latest list is the office's own (a card, a staff question): if it is a
+        citizen question (staff are citizens too), the citizen conversation answers the text; and while a
+        question is pending, only its own list counts (an older card's list never takes a free answer)."""
+        payload = turn.event.payload
+        if not isinstance(payload, Text):
+            return None
+        for row in await turn.uow.outbox.latest_to(turn.event.channel, turn.event.chat_id, limit=LOOK_BACK):
+            shown = Reply.from_payload(row.payload)
+            if not shown.choices:
+                continue
+            if prompt is not None and not row.delivery_key.startswith(f"{prompt.asked_in}#"):
+                return None  # a question waits for words: only its own list may take a number
+            if not all(choice.token.startswith(STAFF_TOKEN) for choice in shown.choices):
+                return None
+            index = match_choice(payload.text, [choice.label for choice in shown.choices], allow_prefix=False)
+            return Pick(shown.choices[index].token, shown.ask_seq) if index is not None else None
+        return None
 
     async def _prompt(self, turn: StaffTurn) -> StaffPrompt | None:
         prompt = await turn.uow.staff.prompt(turn.me.id, turn.event.channel, turn.event.chat_id)

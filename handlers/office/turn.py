@@ -181,6 +181,7 @@ class StaffTurn:
                 created_at=self.now,
                 case_id=case.id if case is not None else None,
                 data=dict(data or {}),
+                asked_in=self.event.event_key,
             )
         )
         if self.in_group and not choices:
