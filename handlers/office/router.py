@@ -46,7 +46,7 @@ from models.staff import StaffPrompt
 
 C = StaffCommand
 PROMPT_TTL = timedelta(hours=24)
-STAFF_TOKEN = "s:"  # staff buttons' tokens start with it; citizens' never do
+STAFF_TOKEN = "s:"  # noqa: S105 - a choice token prefix: staff buttons start with it, citizens' never do
 LOOK_BACK = 10  # how many of a chat's latest messages a typed choice looks through for its list
 SHARED = frozenset(SHARED_COMMANDS.values())  # a citizen typing these means the citizen version
 # Commands that hold a citizen's identity or a secret link: never in a group.
