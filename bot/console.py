@@ -6,17 +6,18 @@ import asyncio
 import mimetypes
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from bot.bootstrap import App
+from bot.render import TextStyle, as_text
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.delivery import Outcome, Outgoing, SendResult
 from handlers.events import ChatEvent, Payload, SharedFile, SharedLocation, Text
 from handlers.office.admin import grant
-from handlers.replies import InputRequest, Reply
+from handlers.replies import Reply
 from handlers.text import fold
 from models.enums import AttachmentKind
 from models.errors import InvalidValue
@@ -28,21 +29,17 @@ OFFICE_GROUP = "demo-office"  # the demo's office group chat
 QUIT_WORDS = frozenset({"/thoat", "/quit", "/exit"})
 
 
+CONSOLE_STYLE = TextStyle(
+    choice_line=Msg.CONSOLE_CHOICE_LINE,
+    contact=Msg.CONSOLE_REQUEST_CONTACT,
+    location=Msg.CONSOLE_REQUEST_LOCATION,
+    file=Msg.CONSOLE_ATTACH_HINT,
+)
+
+
 def render(catalogue: Catalogue, reply: Reply) -> str:
     """A reply as plain text: the message, then numbered choices and hints for special inputs."""
-    language = reply.language
-    lines = [reply.text]
-    lines += [
-        catalogue.text(language, Msg.CONSOLE_CHOICE_LINE, number=number, label=choice.label)
-        for number, choice in enumerate(reply.choices, start=1)
-    ]
-    if reply.request is InputRequest.CONTACT:
-        lines.append(catalogue.text(language, Msg.CONSOLE_REQUEST_CONTACT))
-    elif reply.request is InputRequest.LOCATION:
-        lines.append(catalogue.text(language, Msg.CONSOLE_REQUEST_LOCATION))
-    elif reply.request is InputRequest.FILE:
-        lines.append(catalogue.text(language, Msg.CONSOLE_ATTACH_HINT))
-    return "\n".join(lines)
+    return as_text(catalogue, replace(reply, edit_of=None), CONSOLE_STYLE)
 
 
 class ConsoleSender:

@@ -20,11 +20,14 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from bot.bootstrap import App
+from bot.webhooks import Pause
+from bot.webhooks import pause as _pause
 from handlers.conversation.engine import TurnResult
 from handlers.delivery import Outgoing, Sender
 from handlers.events import ChatEvent
@@ -211,3 +214,70 @@ class ChatIntake:
         """Let replies already on their way finish (used at shutdown and by tests)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+class Backlog:
+    """Events of a channel that will not bring them again (Zalo sends a message once: no redelivery to
+    rely on, and the Bot Platform drops what arrives while nobody polls), held in this process until they
+    are handled — while the database is unreachable, and between the tries of a failing event. Each chat's
+    events stay in order; the channel keeps receiving meanwhile. Lost only if the process dies during an
+    outage (logged at shutdown)."""
+
+    def __init__(self, intake: ChatIntake, *, pause: Pause | None = None, limit: int = 10_000) -> None:
+        self.intake = intake
+        self._pause: Pause = pause or _pause
+        self._limit = limit
+        self._queues: dict[str, deque[ChatEvent]] = {}
+        self._worker: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    def __len__(self) -> int:
+        return sum(len(queue) for queue in self._queues.values())
+
+    async def put(self, event: ChatEvent) -> Taken:
+        """Handle the event now if its chat has nothing waiting; otherwise (or if it cannot be handled now)
+        hold it behind the chat's earlier events."""
+        queue = self._queues.get(event.chat_id)
+        if queue is None:
+            taken = await self.intake.take(event)
+            if taken.done:
+                return taken
+            queue = self._queues.setdefault(event.chat_id, deque())
+        if len(self) >= self._limit:
+            log.error("%s backlog is full (%d events): an event is dropped", self.intake.channel, self._limit)
+            return Taken(True)
+        queue.append(event)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._work())
+        return Taken(False, unavailable=True)
+
+    async def _work(self) -> None:
+        backoff = 0.5
+        while self._queues and not self._stop.is_set():
+            progressed = False
+            for chat_id in list(self._queues):
+                queue = self._queues[chat_id]
+                taken = await self.intake.take(queue[0])
+                if taken.unavailable:
+                    break  # the database is away: every chat waits for it
+                if taken.done:
+                    queue.popleft()
+                    progressed = True
+                    if not queue:
+                        del self._queues[chat_id]
+            if progressed:
+                backoff = 0.5
+            else:
+                await self._pause(self._stop, backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    async def close(self) -> None:
+        self._stop.set()
+        if self._worker is not None:
+            await asyncio.gather(self._worker, return_exceptions=True)
+        if self._queues:
+            log.error(
+                "%s: %d event(s) were still waiting for the database at shutdown",
+                self.intake.channel,
+                len(self),
+            )

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from bot.bootstrap import App
 from bot.channels import ChannelRuntime
+from bot.files import ROUTE, FileLinks, file_links
 from bot.webhooks import Pause
 from scheduler.service import ReminderScheduler
 from store.database import is_sqlite
@@ -73,6 +74,9 @@ class Service:
         self.scheduler.start()
         application = web.Application(client_max_size=1024 * 1024)
         application.router.add_get("/healthz", self._healthz)
+        links = links_of(self.app)
+        if links is not None:
+            application.router.add_get(ROUTE, links.handler(self.app.uow_factory))
         for channel in self.channels:
             channel.add_routes(application, webhook=self.webhook)
         self._runner = web.AppRunner(application, access_log=None)  # URLs may carry tokens: no access log
@@ -144,11 +148,23 @@ def build_channels(app: App, *, poll_timeout: int = 25, sleep: Pause | None = No
     configured: aiogram alone takes seconds to import."""
     channels: list[ChannelRuntime] = []
     settings = app.settings
+    links = links_of(app)
+    if settings.zalo_bot.token is not None:
+        from bot.zalo_bot.runtime import ZaloBotChannel
+
+        channels.append(ZaloBotChannel(app, links=links, poll_timeout=poll_timeout, sleep=sleep))
     if settings.telegram.token is not None:
         from bot.telegram.runtime import TelegramChannel
 
         channels.append(TelegramChannel(app, poll_timeout=poll_timeout, sleep=sleep))
     return channels
+
+
+def links_of(app: App) -> FileLinks | None:
+    """Signed download links to made files, when the public URL and the link secret are set."""
+    http = app.settings.http
+    secret = http.link_secret.get_secret_value() if http.link_secret is not None else None
+    return file_links(http.public_url, secret, app.clock)
 
 
 async def run_service(

@@ -114,6 +114,10 @@ class HttpSettings(BaseModel):
 
     listen_host: str | None = None
     listen_port: int | None = Field(default=None, ge=0, le=65535)
+    # Where the public reaches this server (the webhooks' host), and the secret that signs download links
+    # to files the bot made, for channels that cannot carry them (bot/files.py). Both, or no links.
+    public_url: str | None = None
+    link_secret: SecretStr | None = Field(default=None, min_length=16)
 
 
 class TelegramSettings(BaseModel):
@@ -124,6 +128,31 @@ class TelegramSettings(BaseModel):
     listen_host: str | None = None  # alias of NGHEDAN_HTTP__LISTEN_HOST, kept for existing deployments
     listen_port: int | None = Field(default=None, ge=0, le=65535)  # alias of NGHEDAN_HTTP__LISTEN_PORT
     webhook_path: str = "/telegram/webhook"
+
+
+class ZaloBotSettings(BaseModel):
+    """The Zalo Bot Platform (bot.zaloplatforms.com): a token from «Zalo Bot Manager». With a webhook URL,
+    ``nghedan run --webhook`` registers it; without, ``nghedan run`` polls. Zalo documents no sending rate:
+    the caps are cautious guesses (README), and 429 (quota exceeded) backs off."""
+
+    token: SecretStr | None = None
+    api_base: str = "https://bot-api.zaloplatforms.com"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(default=None, min_length=8, max_length=256)
+    webhook_path: str = "/zalo/webhook"
+    global_per_second: float = Field(default=10.0, gt=0)
+    bulk_per_second: float = Field(default=5.0, gt=0)
+    chat_per_second: float = Field(default=1.0, gt=0)
+    chat_burst: int = Field(default=3, ge=1)
+
+    def limits(self) -> RateLimits:
+        return RateLimits(
+            global_per_second=self.global_per_second,
+            bulk_per_second=min(self.bulk_per_second, self.global_per_second),
+            chat_per_second=self.chat_per_second,
+            chat_burst=self.chat_burst,
+            group_per_minute=self.chat_per_second * 60,
+        )
 
 
 class Settings(BaseSettings):
@@ -143,6 +172,7 @@ class Settings(BaseSettings):
     reminders: ReminderSettings = ReminderSettings()
     http: HttpSettings = HttpSettings()
     telegram: TelegramSettings = TelegramSettings()
+    zalo_bot: ZaloBotSettings = ZaloBotSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -33,10 +33,10 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from bot.render import split_text
 from handlers.delivery import Outcome, Outgoing, SendResult
 from handlers.ratelimit import RateLimits
 from handlers.replies import InputRequest, Reply, file_content
-from handlers.text import split_at_boundary
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +45,6 @@ CALLBACK_DATA_LIMIT = 64
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 CAPTION_LIMIT = 1024
 UPLOADS_KEPT = 256  # made files whose Telegram id is remembered (most recent first to stay)
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Pieces of at most ``limit`` characters, cut at paragraph, then sentence, then word boundaries."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        head, rest = split_at_boundary(rest, limit)
-        pieces.append(head)
-    pieces.append(rest)
-    return [piece for piece in pieces if piece] or [text[:limit] or " "]
 
 
 def callback_data(ask_seq: int | None, token: str) -> str:
@@ -112,7 +101,7 @@ class TelegramSender:
 
     async def send(self, message: Outgoing) -> SendResult:
         reply = message.reply
-        pieces = split_text(reply.text)
+        pieces = split_text(reply.text, TEXT_LIMIT)
         markup = markup_for(reply)
         try:
             if message.edit_target is not None:

@@ -108,6 +108,7 @@ def _message(update_id: int, message: Message, payload: Payload, at: datetime) -
         event_key=event_key(update_id),
         language_code=message.from_user.language_code,
         group=group,
+        command_menu=True,
         replying=bool(replied is not None and replied.from_user is not None and replied.from_user.is_bot),
     )
     return Incoming(update_id, event=event)
@@ -173,6 +174,7 @@ def _callback(update: Update, at: datetime) -> Incoming:
         event_key=event_key(update.update_id),
         language_code=query.from_user.language_code,
         group=group,
+        command_menu=True,
     )
     return Incoming(update.update_id, event=event, button=button)
 
@@ -197,6 +199,7 @@ def _fallback(raw: dict[str, Any], update_id: int | None, at: datetime) -> Incom
                 payload=Unsupported("other"),
                 at=at,
                 event_key=event_key(update_id),
+                command_menu=True,
             )
             return Incoming(update_id, event=event)
     return Incoming(update_id)

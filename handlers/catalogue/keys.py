@@ -31,6 +31,7 @@ class Msg(StrEnum):
     COMMON_CHOOSE_COMMUNE = "common.choose_commune"
     COMMON_UNKNOWN_COMMAND = "common.unknown_command"
     COMMON_NO_COMMUNE = "common.no_commune"
+    COMMON_TYPE_HELP = "common.type_help"
 
     # what
     WHAT_STICKER = "what.sticker"
@@ -874,3 +875,14 @@ class Msg(StrEnum):
     UNHANDLED_KEPT = "unhandled.kept"
     UNHANDLED_SORRY = "unhandled.sorry"
     UNHANDLED_OFFICE = "unhandled.office"
+
+    # channels without buttons, and files they cannot carry
+    NUMBERED_LINE = "numbered.line"
+    NUMBERED_HINT = "numbered.hint"
+    NUMBERED_UPDATED = "numbered.updated"
+    ZALO_BOT_CONTACT = "zalo_bot.contact"
+    ZALO_BOT_LOCATION = "zalo_bot.location"
+    ZALO_BOT_FILE = "zalo_bot.file"
+    FILES_LINK = "files.link"
+    FILES_NOT_HERE = "files.not_here"
+    FILES_ELSEWHERE = "files.elsewhere"

@@ -313,7 +313,7 @@ class ConversationEngine:
         elif not (argument and await choose_commune(turn, argument.split("_")[0])):
             await goto(turn, Step.CHOOSE_COMMUNE)
             return False
-        turn.say(Msg.COMMON_GREETING)
+        turn.greet()
         return True
 
     def _detect_language(self, turn: Turn, text: str) -> None:

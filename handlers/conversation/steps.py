@@ -932,7 +932,7 @@ async def answer_commune(turn: Turn, answer: Answer) -> None:
         await reask(turn)
         return
     await choose_commune(turn, commune.code)
-    turn.say(Msg.COMMON_GREETING)
+    turn.greet()
     await goto(turn, Step.MENU)
 
 

@@ -87,6 +87,12 @@ class Turn:
     def say_text(self, text: str) -> None:
         self.replies.append(Reply(text, language=self.language))
 
+    def greet(self) -> None:
+        """The welcome; on a channel that lists no commands itself (Zalo, the console), with what to type."""
+        self.say(Msg.COMMON_GREETING)
+        if not self.event.command_menu:
+            self.say(Msg.COMMON_TYPE_HELP)
+
     def ask(
         self,
         text: str,

@@ -1,0 +1,199 @@
+"""Running the real Zalo Bot channel (``nghedan run``'s service) against the fake Zalo Bot Platform API."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot.bootstrap import App, bootstrap
+from bot.service import Service
+from bot.settings import HttpSettings, Settings, ZaloBotSettings
+from bot.zalo_bot.runtime import SECRET_HEADER, ZaloBotChannel, webhook_secret
+from handlers.office.admin import grant
+from handlers.text import fold
+from models.enums import OutboxStatus
+from models.outbox import OutboxMessage
+from models.processed import ProcessedEvent
+from models.staff import Role
+from store.uow import SqlUnitOfWork
+from tests.e2e.telegram_harness import no_pause, seed_demo_commune
+from tests.fakes import FakeTimer, ManualClock
+from tests.zalo_fake import bot_updates as zb
+from tests.zalo_fake.bot_api import FakeZaloBot
+
+CHANNEL = "zalo_bot"
+PUBLIC_WEBHOOK = "https://nghedan.example.gov.vn/zalo/webhook"
+_CHOICE = re.compile(r"^(\d{1,2})\. (.+)$")
+
+
+def settings_for(fake: FakeZaloBot, database_url: str, *, webhook: bool) -> Settings:
+    return Settings(
+        database_url=SecretStr(database_url),
+        http=HttpSettings(listen_port=0),
+        zalo_bot=ZaloBotSettings(
+            token=SecretStr(fake.token),
+            api_base=fake.base_url,
+            webhook_url=PUBLIC_WEBHOOK if webhook else None,
+            webhook_secret=SecretStr("zalo-secret-for-tests"),
+            chat_per_second=50,
+            chat_burst=20,
+            global_per_second=200,
+            bulk_per_second=100,
+        ),
+    )
+
+
+@dataclass
+class ZaloBotHarness:
+    fake: FakeZaloBot
+    app: App
+    service: Service
+    channel: ZaloBotChannel
+    clock: ManualClock
+    http: aiohttp.ClientSession
+
+    @property
+    def webhook(self) -> bool:
+        return self.service.webhook
+
+    async def processed(self, update: dict[str, Any]) -> bool:
+        key = f"{CHANNEL}:{update['message']['message_id']}"
+        async with self.app.uow_factory() as uow:
+            assert isinstance(uow, SqlUnitOfWork)
+            return await uow.session.get(ProcessedEvent, key) is not None
+
+    async def unsent(self, chat_id: str) -> int:
+        async with self.app.uow_factory() as uow:
+            assert isinstance(uow, SqlUnitOfWork)
+            query = select(func.count()).where(
+                OutboxMessage.channel == CHANNEL,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                OutboxMessage.next_attempt_at <= self.clock.now(),
+            )
+            return int(await uow.session.scalar(query) or 0)
+
+    async def deliver(self, update: dict[str, Any], *, flat: bool = False) -> None:
+        """Hand an update to the bot the way Zalo does (webhook POST, or getUpdates), and wait until it is
+        handled and its chat's replies are out."""
+        if self.webhook:
+            status, _ = await self.post(update if flat else zb.wrapped(update))
+            assert status == 200, status
+        else:
+            self.fake.push(update)
+            await self.fake.wait_until(lambda: not self.fake.updates)
+            await self.fake.wait_until(lambda: self.processed(update))
+        await self.service.wait_background()
+        chat = str(update["message"]["chat"]["id"])
+        await self.fake.wait_until(lambda: self._settled(chat))
+
+    async def _settled(self, chat_id: str) -> bool:
+        return await self.unsent(chat_id) == 0
+
+    async def post(
+        self, body: Any, *, secret: str | None = None, raw: bytes | None = None
+    ) -> tuple[int, str]:
+        headers = {
+            SECRET_HEADER: secret if secret is not None else webhook_secret(self.app.settings.zalo_bot)
+        }
+        url = f"http://127.0.0.1:{self.service.port}{self.app.settings.zalo_bot.webhook_path}"
+        data = raw if raw is not None else json.dumps(body).encode()
+        async with self.http.post(url, data=data, headers=headers) as response:
+            return response.status, await response.text()
+
+    def person(self, chat_id: str, name: str = "Người dân") -> ZaloPerson:
+        return ZaloPerson(self, chat_id, name)
+
+
+@dataclass
+class ZaloPerson:
+    """Someone writing to the bot on Zalo: what they send, and what the bot sent back."""
+
+    harness: ZaloBotHarness
+    chat_id: str
+    name: str = "Người dân"
+    seen: int = field(default=0)
+
+    async def send(self, update: dict[str, Any], *, flat: bool = False) -> list[str]:
+        await self.harness.deliver(update, flat=flat)
+        return self.new_texts()
+
+    async def say(self, value: str, *, group: str | None = None) -> list[str]:
+        return await self.send(zb.text(self.chat_id, value, group=group, name=self.name))
+
+    async def choose(self, label: str) -> list[str]:
+        """Type the number of the choice starting with ``label`` in the latest numbered list received."""
+        for text in reversed(self.texts):
+            lines = [_CHOICE.match(line) for line in text.splitlines()]
+            numbered = [(found.group(1), found.group(2)) for found in lines if found]
+            if numbered:
+                wanted = [number for number, shown in numbered if fold(shown).startswith(fold(label))]
+                assert len(wanted) == 1, f"no single choice {label!r} in {numbered}"
+                return await self.say(wanted[0])
+        raise AssertionError("no numbered list received")
+
+    @property
+    def texts(self) -> list[str]:
+        return self.harness.fake.texts_to(self.chat_id)
+
+    def new_texts(self) -> list[str]:
+        texts = self.texts
+        new, self.seen = texts[self.seen :], len(texts)
+        return new
+
+
+async def grant_zalo_staff(
+    harness: ZaloBotHarness, people: Sequence[tuple[str, str, list[tuple[Role, str | None]]]]
+) -> None:
+    """Staff of the demo commune on Zalo, as ``nghedan staff add --zalo-bot-id`` does."""
+    async with harness.app.uow_factory() as uow:
+        commune = await uow.communes.by_code("PT")
+        assert commune is not None
+        units = {unit.code: unit for unit in await uow.communes.units(commune.id)}
+        for account, name, roles in people:
+            await grant(
+                uow,
+                commune,
+                channel=CHANNEL,
+                account_id=account,
+                chat_id=account,
+                name=name,
+                roles=[(role, units[code] if code else None) for role, code in roles],
+                now=harness.clock.now(),
+            )
+        await uow.commit()
+
+
+@asynccontextmanager
+async def running_zalo_bot(
+    database_url: str, *, webhook: bool = True, clock: ManualClock | None = None
+) -> AsyncIterator[ZaloBotHarness]:
+    fake = FakeZaloBot()
+    await fake.start()
+    clock = clock or ManualClock()
+    timer = FakeTimer()
+    app = await bootstrap(
+        settings_for(fake, database_url, webhook=webhook),
+        clock=clock,
+        monotonic=timer.monotonic,
+        sleep=timer.sleep,
+    )
+    await seed_demo_commune(app)
+    channel = ZaloBotChannel(app, poll_timeout=1, sleep=no_pause)
+    service = Service(app, [channel], webhook=webhook)
+    try:
+        await service.start()
+        async with aiohttp.ClientSession() as http:
+            yield ZaloBotHarness(fake, app, service, channel, clock, http)
+    finally:
+        await service.stop()
+        await app.aclose()
+        await fake.stop()
