@@ -11,6 +11,7 @@ from aiogram.types import Message, Update
 from pydantic import ValidationError
 
 from handlers.events import (
+    ID_LIMIT,
     ChatEvent,
     Payload,
     Pick,
@@ -69,8 +70,10 @@ def read_update(raw: dict[str, Any], at: datetime) -> Incoming:
         log.warning("unreadable update %s", update_id)
         return _fallback(raw, update_id, at)
     if update.message is not None and update.message.migrate_to_chat_id is not None:
-        chat = str(update.message.chat.id)
-        return Incoming(update.update_id, chat_id=chat, moved_to=str(update.message.migrate_to_chat_id))
+        chat, moved_to = str(update.message.chat.id), str(update.message.migrate_to_chat_id)
+        if len(moved_to) > ID_LIMIT:  # no Telegram chat has such an id: nothing to follow
+            return Incoming(update.update_id)
+        return Incoming(update.update_id, chat_id=chat, moved_to=moved_to)
     if update.message is not None:
         return _message(update.update_id, update.message, _payload(update.message), at)
     if update.edited_message is not None:
