@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -23,6 +24,7 @@ from handlers.language import LanguageDetector
 from handlers.office.arrivals import OfficeArrivals
 from handlers.office.services import Office
 from handlers.ports import Clock
+from handlers.reachability import could_not_tell
 from handlers.reminders import ReminderSweep
 from store.database import create_engine, session_factory
 from store.migrate import SchemaState, schema_state, upgrade
@@ -108,6 +110,7 @@ async def bootstrap(
         config=delivery_config,
         monotonic=monotonic,
         sleep=sleep,
+        on_waiting=partial(could_not_tell, catalogue=catalogue),
     )
     return App(
         settings=settings,

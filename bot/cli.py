@@ -25,6 +25,7 @@ from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.office_cli import add_parsers as add_office_parsers
 from bot.settings import ConfigFileMissing, Settings, load_settings
 from bot.tasks_cli import add_parsers as add_tasks_parsers
+from bot.zalo_oa.cli import add_parsers as add_zalo_oa_parsers
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.communes import import_commune
@@ -322,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_deadline_parsers(commands)
     add_calendar_parsers(commands)
     add_tasks_parsers(commands)
+    add_zalo_oa_parsers(commands)
     return parser
 
 

@@ -31,10 +31,15 @@ from bot.webhooks import pause as _pause
 from handlers.conversation.engine import TurnResult
 from handlers.delivery import Outgoing, Sender
 from handlers.events import ChatEvent
-from handlers.ports import StoreUnavailable
+from handlers.ports import StoreUnavailable, UnitOfWork
 from handlers.unhandled import keep_unhandled
 
 log = logging.getLogger(__name__)
+
+
+# Work a channel does in its own transaction before each turn (a Zalo OA records that the person wrote, so
+# what waited for them goes out first).
+Prepare = Callable[[UnitOfWork, ChatEvent], Awaitable[None]]
 
 
 class KeyedLocks:
@@ -106,11 +111,13 @@ class ChatIntake:
         *,
         max_failures: int = 3,
         monotonic: Callable[[], float] = time.monotonic,
+        prepare: Prepare | None = None,
     ) -> None:
         self.app = app
         self.channel = channel
         self.sender = sender
         self.max_failures = max_failures
+        self._prepare = prepare
         self.activity = Activity(monotonic)
         self._locks = KeyedLocks()
         self._failures: dict[str, int] = {}
@@ -125,6 +132,20 @@ class ChatIntake:
         """Run one event's turn. Its replies go out in the background, then ``after`` runs (a Telegram
         button is settled only once its answer is on its way)."""
         async with self._locks.hold(event.chat_id):
+            if self._prepare is not None:
+                try:
+                    async with self.app.uow_factory() as uow:
+                        await self._prepare(uow, event)
+                        await uow.commit()
+                except StoreUnavailable:
+                    self.activity.waiting()
+                    return Taken(False, unavailable=True)
+                except Exception:
+                    log.exception(
+                        "preparing event %s on %s failed; it is handled all the same",
+                        event.event_key,
+                        self.channel,
+                    )
             result = await self.app.conversation.handle(event)
         if result.unavailable:
             self.activity.waiting()

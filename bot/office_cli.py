@@ -35,6 +35,10 @@ TARGET_FIELD, TARGET_KIND = 0.85, 0.80
 def _account(args: argparse.Namespace) -> tuple[str, str]:
     if args.telegram_id is not None:
         return "telegram", str(args.telegram_id)
+    if args.zalo_bot_id is not None:
+        return "zalo_bot", args.zalo_bot_id.strip()
+    if args.zalo_oa_id is not None:
+        return "zalo_oa", args.zalo_oa_id.strip()
     return args.channel, str(args.account)
 
 
@@ -240,5 +244,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 def _account_options(parser: argparse.ArgumentParser) -> None:
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--telegram-id", type=int, help="mã tài khoản Telegram của cán bộ")
+    who.add_argument(
+        "--zalo-bot-id", help="mã người dùng của cán bộ với Zalo Bot (bot ghi lại khi họ nhắn tin)"
+    )
+    who.add_argument("--zalo-oa-id", help="mã người dùng của cán bộ với Zalo Official Account của xã")
     who.add_argument("--account", help="mã tài khoản trên kênh khác (dùng cùng --channel)")
     parser.add_argument("--channel", default="telegram", help="kênh của --account (mặc định telegram)")

@@ -149,6 +149,10 @@ def build_channels(app: App, *, poll_timeout: int = 25, sleep: Pause | None = No
     channels: list[ChannelRuntime] = []
     settings = app.settings
     links = links_of(app)
+    if settings.zalo_oa.configured:
+        from bot.zalo_oa.runtime import ZaloOAChannel
+
+        channels.append(ZaloOAChannel(app, links=links, sleep=sleep))
     if settings.zalo_bot.token is not None:
         from bot.zalo_bot.runtime import ZaloBotChannel
 

@@ -155,6 +155,48 @@ class ZaloBotSettings(BaseModel):
         )
 
 
+class ZaloOASettings(BaseModel):
+    """A Zalo Official Account (Open API v3) through an app at developers.zalo.me. The OA has no polling:
+    its webhook is served whenever it is configured. ``secret_key`` is the «OA Secret Key» of the app's
+    Webhook page (it signs events); ``app_secret`` the app's own secret (OAuth, and the key the stored tokens
+    are encrypted with). Zalo allows 4,000 API calls a minute per app; the caps stay well below."""
+
+    app_id: str | None = None
+    app_secret: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    oa_id: str | None = None
+    api_base: str = "https://openapi.zalo.me"
+    oauth_base: str = "https://oauth.zaloapp.com"
+    webhook_path: str = "/zalo-oa/webhook"
+    redirect_uri: str | None = (
+        None  # the app's «Official Account Callback Url», for ``nghedan zalo-oa connect``
+    )
+    info_image_url: str | None = None  # the picture on the "share your contact details" request
+    # Customer-service messages are free for 48 hours after the citizen's last message and paid (with a
+    # Zalo Cloud Account) up to 7 days; unset, nothing is sent after the free window: it waits.
+    free_window_hours: int = Field(default=48, ge=1, le=168)
+    paid_replies: bool = False
+    global_per_second: float = Field(default=20.0, gt=0)
+    bulk_per_second: float = Field(default=10.0, gt=0)
+    chat_per_second: float = Field(default=1.0, gt=0)
+    chat_burst: int = Field(default=5, ge=1)
+
+    @property
+    def configured(self) -> bool:
+        return bool(
+            self.app_id and self.oa_id and self.app_secret is not None and self.secret_key is not None
+        )
+
+    def limits(self) -> RateLimits:
+        return RateLimits(
+            global_per_second=self.global_per_second,
+            bulk_per_second=min(self.bulk_per_second, self.global_per_second),
+            chat_per_second=self.chat_per_second,
+            chat_burst=self.chat_burst,
+            group_per_minute=self.chat_per_second * 60,
+        )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NGHEDAN_",
@@ -173,6 +215,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     telegram: TelegramSettings = TelegramSettings()
     zalo_bot: ZaloBotSettings = ZaloBotSettings()
+    zalo_oa: ZaloOASettings = ZaloOASettings()
 
     @classmethod
     def settings_customise_sources(

@@ -34,8 +34,10 @@ from handlers.reachability import chat_blocked
 from handlers.replies import Reply
 from handlers.waiting import nap
 from models.enums import OutboxPriority, OutboxStatus
+from models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
+CHANNEL_DOWN_WAIT = 300.0  # seconds between tries while a channel's credentials do not work
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ class Outcome(StrEnum):
     RETRY = "retry"  # temporary failure: rate limit, server error, timeout
     BLOCKED = "blocked"  # the recipient blocked the bot: stop sending to them
     REJECTED = "rejected"  # the request itself is wrong: never retry
+    # The channel may not send to the recipient now (a Zalo OA's messaging window has closed): the message
+    # waits until they write again; bulk traffic (announcements) is not held for weeks but given up.
+    WAITING = "waiting"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class SendResult:
     external_id: str | None = None
     retry_after: float | None = None
     error: str = ""
+    # The channel itself cannot send now (its credentials were refused or are missing): the message is not
+    # at fault, so the attempt is not counted against it — it waits for the channel to be mended.
+    channel_down: bool = False
 
 
 class Sender(Protocol):
@@ -79,6 +87,11 @@ class Sender(Protocol):
     def is_group(self, chat_id: str) -> bool: ...
 
     async def send(self, message: Outgoing) -> SendResult: ...
+
+
+# Told when a message starts waiting for its recipient (handlers.reachability.could_not_tell, bound to the
+# catalogue at bootstrap): returns how many messages it queued.
+OnWaiting = Callable[[UnitOfWork, OutboxMessage, datetime], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -101,8 +114,10 @@ class OutboxDelivery:
         config: DeliveryConfig | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_waiting: OnWaiting | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._on_waiting = on_waiting
         self._clock = clock
         self._monotonic = monotonic
         self._sleep = sleep
@@ -282,6 +297,7 @@ class OutboxDelivery:
         async with self._uow_factory() as uow:
             rows = {row.id: row for row in await uow.outbox.get_many([message.id for message, _ in outcomes])}
             blocked: set[tuple[str, str]] = set()
+            told = 0
             for message, result in outcomes:
                 row = rows.get(message.id)
                 if row is None:
@@ -289,6 +305,17 @@ class OutboxDelivery:
                 row.lease_until = None
                 if result is None:
                     row.status = OutboxStatus.PENDING
+                    continue
+                if result.outcome is Outcome.WAITING and message.priority < OutboxPriority.BULK:
+                    row.status = OutboxStatus.WAITING
+                    row.last_error = f"waiting: {result.error}"[:500]
+                    if self._on_waiting is not None:
+                        told += await self._on_waiting(uow, row, now)
+                    continue
+                if result.outcome is Outcome.RETRY and result.channel_down:
+                    row.status = OutboxStatus.PENDING
+                    row.next_attempt_at = now + timedelta(seconds=result.retry_after or CHANNEL_DOWN_WAIT)
+                    row.last_error = f"channel: {result.error}"[:500]
                     continue
                 row.attempts += 1
                 if result.outcome is Outcome.SENT:
@@ -313,6 +340,8 @@ class OutboxDelivery:
             for channel, chat_id in blocked:  # last: it also drops what was just put back in the queue
                 await chat_blocked(uow, channel, chat_id, now)
             await uow.commit()
+        if told:
+            self.notify()
 
     def _hold(self, message: Outgoing, seconds: float) -> None:
         limiter, sender = self._limiters.get(message.channel), self._senders.get(message.channel)

@@ -29,6 +29,7 @@ class SharedContact:
     phone: str
     name: str = ""
     own: bool = True  # the contact shared is the sender's own
+    address: str = ""  # a Zalo OA's "share your details" form also gives an address
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,12 @@ def _clean_payload(payload: Payload) -> Payload:
         token = clean_text(payload.token)
         return payload if token == payload.token else Pick(token, payload.ask_seq)
     if isinstance(payload, SharedContact):
-        return SharedContact(clean_text(payload.phone)[:40], clean_text(payload.name)[:200], payload.own)
+        return SharedContact(
+            clean_text(payload.phone)[:40],
+            clean_text(payload.name)[:200],
+            payload.own,
+            clean_text(payload.address)[:500],
+        )
     if isinstance(payload, SharedFile):
         file_id = clean_text(payload.file_id)
         if not file_id or len(file_id) > FILE_ID_LIMIT:

@@ -23,7 +23,7 @@ from models.case import (
     HotSpot,
     InfoRequest,
 )
-from models.channel import ChannelToken
+from models.channel import ChannelToken, ChatContact
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
@@ -223,8 +223,14 @@ class OutboxRepository(Protocol):
         ...
 
     async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
-        """Give up every unsent message to a chat (the recipient blocked the bot)."""
+        """Give up every unsent message to a chat, waiting ones included (the recipient blocked the bot)."""
         ...
+
+    async def release_waiting(self, channel: str, chat_id: str, now: datetime) -> int:
+        """Make the chat's waiting messages due now (its recipient wrote again); how many."""
+        ...
+
+    async def count_waiting(self, channel: str, chat_id: str) -> int: ...
 
     async def move_pending(self, channel: str, chat_id: str, new_chat_id: str) -> int:
         """Readdress every unsent message of a chat that changed its id (a group became a supergroup)."""
@@ -389,6 +395,14 @@ class ChannelTokenRepository(Protocol):
     async def add(self, token: ChannelToken) -> None: ...
 
 
+class ChatContactRepository(Protocol):
+    async def touch(self, channel: str, chat_id: str, at: datetime) -> None:
+        """Record that the chat wrote to us at ``at`` (never moving the time back)."""
+        ...
+
+    async def get(self, channel: str, chat_id: str) -> ChatContact | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls everything back."""
 
@@ -408,6 +422,7 @@ class UnitOfWork(Protocol):
     broadcasts: BroadcastRepository
     unhandled: UnhandledRepository
     tokens: ChannelTokenRepository
+    contacts: ChatContactRepository
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -115,6 +115,9 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"  # given up: recipient unreachable or message rejected for good
+    # The channel may not send to the recipient now (a Zalo OA's messaging window has closed): kept, and
+    # sent first when they write again.
+    WAITING = "waiting"
 
 
 class OutboxPriority:

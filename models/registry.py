@@ -13,7 +13,7 @@ from models.case import (
     HotSpot,
     InfoRequest,
 )
-from models.channel import ChannelToken
+from models.channel import ChannelToken, ChatContact
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
@@ -38,6 +38,7 @@ __all__ = [
     "CaseResult",
     "CaseSequence",
     "ChannelToken",
+    "ChatContact",
     "Citizen",
     "Commune",
     "ConsentRecord",

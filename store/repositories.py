@@ -30,7 +30,7 @@ from models.case import (
     HotSpot,
     InfoRequest,
 )
-from models.channel import ChannelToken
+from models.channel import ChannelToken, ChatContact
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
@@ -680,6 +680,27 @@ class SqlOutbox:
     async def move_pending(self, channel: str, chat_id: str, new_chat_id: str) -> int:
         return await self._update_pending(channel, chat_id, {"chat_id": new_chat_id})
 
+    async def release_waiting(self, channel: str, chat_id: str, now: datetime) -> int:
+        result = await self._s.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == OutboxStatus.WAITING,
+            )
+            .values(status=OutboxStatus.PENDING, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def count_waiting(self, channel: str, chat_id: str) -> int:
+        query = select(func.count()).where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == OutboxStatus.WAITING,
+        )
+        return int(await self._s.scalar(query) or 0)
+
     async def broadcast_counts(self, broadcast_id: int) -> dict[OutboxStatus, int]:
         query = (
             select(OutboxMessage.status, func.count())
@@ -703,7 +724,9 @@ class SqlOutbox:
             .where(
                 OutboxMessage.channel == channel,
                 OutboxMessage.chat_id == chat_id,
-                OutboxMessage.status == OutboxStatus.PENDING,
+                or_(
+                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.status == OutboxStatus.WAITING
+                ),
             )
             .values(values)
             .execution_options(synchronize_session=False)
@@ -1024,3 +1047,29 @@ class SqlChannelTokens:
     async def add(self, token: ChannelToken) -> None:
         self._s.add(token)
         await self._s.flush()
+
+
+_CONTACTS = Table(ChatContact.__tablename__, Base.metadata)
+_TOUCH_CONTACT = {
+    name: dialect_insert(_CONTACTS)
+    .values(channel=bindparam("channel"), chat_id=bindparam("chat"), last_inbound_at=bindparam("at"))
+    .on_conflict_do_update(
+        index_elements=[_CONTACTS.c.channel, _CONTACTS.c.chat_id],
+        set_={"last_inbound_at": bindparam("at")},
+        where=_CONTACTS.c.last_inbound_at < bindparam("at"),
+    )
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
+class SqlChatContacts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def touch(self, channel: str, chat_id: str, at: datetime) -> None:
+        statement = _TOUCH_CONTACT[self._s.get_bind().dialect.name]
+        await self._s.execute(statement, {"channel": channel, "chat": chat_id, "at": at})
+
+    async def get(self, channel: str, chat_id: str) -> ChatContact | None:
+        query = select(ChatContact).where(ChatContact.channel == channel, ChatContact.chat_id == chat_id)
+        return await self._s.scalar(query.execution_options(populate_existing=True))

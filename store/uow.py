@@ -15,6 +15,7 @@ from handlers.ports import (
     CalendarRepository,
     CaseRepository,
     ChannelTokenRepository,
+    ChatContactRepository,
     CitizenRepository,
     CommuneRepository,
     ConcurrentUpdate,
@@ -36,6 +37,7 @@ from store.repositories import (
     SqlCalendar,
     SqlCases,
     SqlChannelTokens,
+    SqlChatContacts,
     SqlCitizens,
     SqlCommunes,
     SqlConversations,
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
     broadcasts: BroadcastRepository
     unhandled: UnhandledRepository
     tokens: ChannelTokenRepository
+    contacts: ChatContactRepository
 
     def __init__(
         self,
@@ -110,6 +113,7 @@ class SqlUnitOfWork:
         self.broadcasts = SqlBroadcasts(session)
         self.unhandled = SqlUnhandled(session)
         self.tokens = SqlChannelTokens(session)
+        self.contacts = SqlChatContacts(session)
         return self
 
     async def __aexit__(

@@ -27,7 +27,7 @@ from models.case import (
     HotSpot,
     InfoRequest,
 )
-from models.channel import ChannelToken
+from models.channel import ChannelToken, ChatContact
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Commune, Field, RoutingRule, Unit, Village
 from models.conversation import Conversation
@@ -453,8 +453,26 @@ class FakeOutbox(_Repo):
         return [
             m
             for m in self.store.all(OutboxMessage)
-            if (m.channel, m.chat_id) == (channel, chat_id) and m.status == OutboxStatus.PENDING
+            if (m.channel, m.chat_id) == (channel, chat_id)
+            and m.status in (OutboxStatus.PENDING, OutboxStatus.WAITING)
         ]
+
+    async def release_waiting(self, channel: str, chat_id: str, now: datetime) -> int:
+        rows = [
+            m
+            for m in self.store.all(OutboxMessage)
+            if (m.channel, m.chat_id) == (channel, chat_id) and m.status == OutboxStatus.WAITING
+        ]
+        for row in rows:
+            row.status, row.next_attempt_at = OutboxStatus.PENDING, now
+        return len(rows)
+
+    async def count_waiting(self, channel: str, chat_id: str) -> int:
+        return sum(
+            1
+            for m in self.store.all(OutboxMessage)
+            if (m.channel, m.chat_id) == (channel, chat_id) and m.status == OutboxStatus.WAITING
+        )
 
 
 class FakeStaff(_Repo):
@@ -750,6 +768,20 @@ class FakeChannelTokens(_Repo):
         self.store.insert(token)
 
 
+class FakeChatContacts(_Repo):
+    async def touch(self, channel: str, chat_id: str, at: datetime) -> None:
+        found = await self.get(channel, chat_id)
+        if found is None:
+            self.store.insert(ChatContact(channel=channel, chat_id=chat_id, last_inbound_at=at))
+        elif found.last_inbound_at < at:
+            found.last_inbound_at = at
+
+    async def get(self, channel: str, chat_id: str) -> ChatContact | None:
+        return next(
+            (c for c in self.store.all(ChatContact) if (c.channel, c.chat_id) == (channel, chat_id)), None
+        )
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
@@ -769,6 +801,7 @@ class FakeUnitOfWork:
         self.broadcasts = FakeBroadcasts(store)
         self.unhandled = FakeUnhandled(store)
         self.tokens = FakeChannelTokens(store)
+        self.contacts = FakeChatContacts(store)
         self._snapshot: Any = None
         self._committed = False
 

@@ -25,6 +25,7 @@ class Command(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     RECEPTION = "reception"
     DIALOGUE = "dialogue"
+    WHOAMI = "whoami"  # the person's account id on this channel, which an admin needs to make them staff
     UNKNOWN = "unknown"
 
 
@@ -60,6 +61,8 @@ SLASH_COMMANDS: dict[str, Command] = {
     "receptiondays": Command.RECEPTION,
     "doithoai": Command.DIALOGUE,
     "dialogue": Command.DIALOGUE,
+    "maso": Command.WHOAMI,
+    "whoami": Command.WHOAMI,
 }
 
 # Whole messages that mean a command without a slash. Only used where the step does not expect free

@@ -407,6 +407,9 @@ class ConversationEngine:
             if step not in SIDE_STEPS:
                 turn.draft.return_step = step.value
             await dialogue.start(turn)
+        elif command is Command.WHOAMI:
+            turn.say(Msg.COMMON_WHOAMI, account=turn.event.sender_id)
+            await reask(turn)
         elif command is Command.UNKNOWN:
             turn.say(Msg.COMMON_UNKNOWN_COMMAND, name=parsed.argument)
             await reask(turn)

@@ -567,6 +567,12 @@ async def answer_phone(turn: Turn, answer: Answer) -> None:
         return
     turn.draft.phone = phone.national
     turn.say(Msg.IDENTITY_PHONE_RECEIVED, phone=phone.national)
+    address = valid_address(turn, answer.address) if isinstance(answer, SharedContact) else None
+    if address is not None:
+        # Shared with the phone (a Zalo OA's form): kept, and shown in the summary, where it can be changed.
+        turn.draft.address = address
+        await advance(turn, Step.SUMMARY)
+        return
     await advance(turn, Step.ADDRESS)
 
 
@@ -574,14 +580,20 @@ async def ask_address(turn: Turn) -> None:
     turn.ask(turn.t(Msg.IDENTITY_ADDRESS_ASK))
 
 
+def valid_address(turn: Turn, text: str) -> str | None:
+    """An address: within the length limits, with letters in it."""
+    address = " ".join(text.split())
+    if not turn.config.address_min <= len(address) <= turn.config.address_max:
+        return None
+    return address if any(ch.isalpha() for ch in address) else None
+
+
 async def answer_address(turn: Turn, answer: Answer) -> None:
     if not isinstance(answer, Text):
         await wrong_input(turn, answer)
         return
-    address = " ".join(answer.text.split())
-    if not turn.config.address_min <= len(address) <= turn.config.address_max or not any(
-        ch.isalpha() for ch in address
-    ):
+    address = valid_address(turn, answer.text)
+    if address is None:
         turn.say(Msg.IDENTITY_ADDRESS_INVALID)
         return
     turn.draft.address = address

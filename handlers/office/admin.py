@@ -22,6 +22,26 @@ from models.enums import OPEN_STATUSES
 from models.staff import Role, StaffGroup, StaffInvite, StaffMember, StaffRole
 
 INVITE_PREFIX = "inv_"
+# Invitation codes are typed by hand on channels without deep links: no letters that look alike (I/1,
+# O/0). Twelve of these 32 symbols are 60 random bits, far beyond guessing within the 72 hours they live.
+CODE_SYMBOLS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+def invite_code() -> str:
+    return "".join(secrets.choice(CODE_SYMBOLS) for _ in range(CODE_LENGTH))
+
+
+def shown_code(code: str) -> str:
+    """``K7QMX2PA9TRC`` → ``K7QM-X2PA-9TRC``: easier to read out and type."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def typed_code(text: str) -> str:
+    """What someone typed as a code, as it is stored: dashes and spaces dropped, capitals."""
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
 ROLE_WORDS: dict[str, Role] = {
     "admin": Role.ADMIN,
     "quantri": Role.ADMIN,
@@ -138,7 +158,7 @@ async def invite(turn: StaffTurn, argument: str) -> None:
     ttl = turn.office.config.invite_ttl
     invitation = StaffInvite(
         commune_id=turn.me.commune_id,
-        token=secrets.token_urlsafe(18),
+        token=invite_code(),
         role=role,
         created_by=turn.me.id,
         created_at=turn.now,
@@ -147,8 +167,13 @@ async def invite(turn: StaffTurn, argument: str) -> None:
     )
     await turn.uow.staff.add_invite(invitation)
     label = turn.t(Msg.ROLE_UNIT, unit=unit.code) if unit is not None else turn.t(Msg(f"role.{role.value}"))
+    hours = int(ttl.total_seconds() // 3600)
+    code = shown_code(invitation.token)
     link = turn.office.links.start_link(turn.event.channel, INVITE_PREFIX + invitation.token)
-    turn.say(Msg.OFFICE_INVITE_MADE, role=label, hours=int(ttl.total_seconds() // 3600), link=link)
+    if link is None:
+        turn.say(Msg.OFFICE_INVITE_CODE, role=label, hours=hours, code=code)
+    else:
+        turn.say(Msg.OFFICE_INVITE_MADE, role=label, hours=hours, link=link, code=code)
 
 
 async def join(uow: UnitOfWork, turn: StaffTurn, invite_token: str) -> None:

@@ -529,13 +529,24 @@ class OfficeRouter:
         await handler(turn, case, prompt, payload.text)
 
 
+JOIN_COMMANDS = ("/thamgia", "/join")
+
+
 def _invite_token(payload: Payload) -> str | None:
-    """``/start inv_<token>`` (the deep link of an invitation)."""
+    """``/start inv_<token>`` (the deep link of an invitation), or ``/thamgia K7QM-X2PA-9TRC`` typed where
+    there are no deep links (Zalo)."""
     if not isinstance(payload, Text):
         return None
-    words = payload.text.strip().split()
-    if len(words) != 2 or fold(words[0]).split("@")[0] not in ("/start", "/batdau"):
+    head, _, rest = payload.text.strip().partition(" ")
+    command = fold(head).split("@")[0]
+    if command in JOIN_COMMANDS:
+        code = admin.typed_code(rest)
+        return code if 0 < len(code) <= 40 else ""
+    words = rest.split()
+    if (
+        command not in ("/start", "/batdau")
+        or len(words) != 1
+        or not words[0].startswith(admin.INVITE_PREFIX)
+    ):
         return None
-    if not words[1].startswith(admin.INVITE_PREFIX):
-        return None
-    return words[1][len(admin.INVITE_PREFIX) :]
+    return words[0][len(admin.INVITE_PREFIX) :]

@@ -19,9 +19,10 @@ class DeepLinks:
     def register(self, channel: str, maker: Callable[[str], str]) -> None:
         self._makers[channel] = maker
 
-    def start_link(self, channel: str, payload: str) -> str:
+    def start_link(self, channel: str, payload: str) -> str | None:
+        """The link, or None on a channel without deep links (Zalo, the console): say what to type."""
         maker = self._makers.get(channel)
-        return maker(payload) if maker is not None else f"/start {payload}"
+        return maker(payload) if maker is not None else None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from pydantic import SecretStr
@@ -150,10 +150,19 @@ class ZaloPerson:
         return new
 
 
+class HasApp(Protocol):
+    app: App
+    clock: ManualClock
+
+
 async def grant_zalo_staff(
-    harness: ZaloBotHarness, people: Sequence[tuple[str, str, list[tuple[Role, str | None]]]]
+    harness: HasApp,
+    people: Sequence[tuple[str, str, list[tuple[Role, str | None]]]],
+    *,
+    channel: str = CHANNEL,
 ) -> None:
-    """Staff of the demo commune on Zalo, as ``nghedan staff add --zalo-bot-id`` does."""
+    """Staff of the demo commune on Zalo, as ``nghedan staff add --zalo-bot-id`` (or ``--zalo-oa-id``)
+    does."""
     async with harness.app.uow_factory() as uow:
         commune = await uow.communes.by_code("PT")
         assert commune is not None
@@ -162,7 +171,7 @@ async def grant_zalo_staff(
             await grant(
                 uow,
                 commune,
-                channel=CHANNEL,
+                channel=channel,
                 account_id=account,
                 chat_id=account,
                 name=name,

@@ -3,6 +3,7 @@ with one answer that does not tell whether the case exists."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -164,8 +165,9 @@ async def test_in_an_unlinked_group_staff_are_told_how_to_link_it_and_strangers_
 async def test_invitations_work_once_and_expire(world: World, people: dict[str, Member]) -> None:
     admin = people["admin"]
     made = await admin.say("/moi unit KT")
-    assert made.startswith("Liên kết mời cán bộ KT (dùng một lần, hết hạn sau 72 giờ):")
+    assert made.startswith("Mã mời cán bộ KT (dùng một lần, hết hạn sau 72 giờ).")
     link = made.splitlines()[-1]
+    assert re.fullmatch(r"/thamgia [A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", link)
     newcomer = world.person("8300")
     assert (
         await newcomer.say(link)
@@ -185,6 +187,20 @@ async def test_invitations_work_once_and_expire(world: World, people: dict[str, 
     world.clock.advance(timedelta(hours=72, seconds=1))
     assert await stranger.say(late) == invalid
     assert await stranger.say("/hangdoi") == REFUSED
+
+
+async def test_an_invitation_code_is_typed_in_any_case_with_or_without_dashes(
+    world: World, people: dict[str, Member]
+) -> None:
+    code = (await people["admin"].say("/moi clerk")).splitlines()[-1].removeprefix("/thamgia ")
+    typed = code.replace("-", " ").lower()
+    newcomer = world.person("8302")
+    assert await newcomer.say(f"/thamgia {typed}") == (
+        "Chào mừng đến với Nghe Dân. Xin cho biết họ và tên để đồng nghiệp nhận ra."
+    )
+    assert await world.person("8303").say("/thamgia") == (
+        "Liên kết mời không hợp lệ, đã được dùng hoặc đã hết hạn. Đề nghị quản trị viên tạo liên kết mới."
+    )
 
 
 async def test_an_invitation_link_is_never_made_in_a_group(world: World, people: dict[str, Member]) -> None:

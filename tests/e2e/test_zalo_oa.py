@@ -1,0 +1,230 @@
+"""End to end on a Zalo Official Account: the real service over loopback HTTP against the fake OA Open API and
+OAuth server, every event signed and posted to the webhook as Zalo posts it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import bootstrap
+from bot.zalo_oa.runtime import token_store
+from models.case import Case, CaseAttachment
+from models.citizen import Citizen
+from models.enums import CaseStatus, OutboxStatus
+from models.outbox import OutboxMessage
+from models.staff import Role
+from store.database import create_engine
+from store.migrate import upgrade
+from store.uow import SqlUnitOfWork
+from tests.db import postgres_empty_database
+from tests.e2e.telegram_harness import sqlite_url
+from tests.e2e.zalo_bot_harness import grant_zalo_staff
+from tests.e2e.zalo_oa_harness import OAHarness, OAPerson, running_oa
+from tests.zalo_fake import oa_events as oa
+
+CONTENT = "Đường bê tông từ xóm Đồng Bầu ra trường tiểu học bị sụt lún khoảng 10 mét, trời mưa rất nguy hiểm."
+CITIZEN, CLERK, LEADER, OFFICER = (
+    "246845883529197922",
+    "246845883529197001",
+    "246845883529197002",
+    "246845883529197003",
+)
+ANSWER = (
+    "Phòng Kinh tế đã kiểm tra ngày 14/5, đã đổ bê tông lại 10 mét và khơi thông rãnh thoát nước hai bên."
+)
+
+
+async def rows(harness: OAHarness, model: type) -> list:  # type: ignore[type-arg]
+    async with harness.app.uow_factory() as uow:
+        assert isinstance(uow, SqlUnitOfWork)
+        found = list((await uow.session.scalars(select(model))).all())
+        uow.session.expunge_all()
+        return found
+
+
+async def file_petition(citizen: OAPerson) -> str:
+    """A whole filing on the OA: follow, buttons where they fit, numbers where they do not, a location, a
+    photo, and the contact details shared with Zalo's form."""
+    welcome = await citizen.send(oa.follow(citizen.user_id))
+    assert "Kính chào Ông/Bà" in welcome[0]
+    await citizen.pick("Gửi ý kiến")
+    await citizen.pick("Đồng ý")
+    await citizen.pick("Phản ánh")
+    await citizen.pick("Giao thông")  # twelve fields: a numbered list, not buttons
+    await citizen.say(CONTENT)
+    await citizen.send(oa.user_send_location(citizen.user_id, 21.6012, 105.8401))
+    await citizen.pick("Xóm Đồng Bầu")
+    await citizen.send(
+        oa.user_send_image(citizen.user_id, "https://photo-stal-29.zdn.vn/duong-sut.jpg", "chỗ sụt")
+    )
+    await citizen.pick("Xong")
+    await citizen.say("Nguyễn Văn An")
+    form = citizen.harness.fake.messages_to(citizen.user_id)[-1]
+    assert form["attachment"]["payload"]["template_type"] == "request_user_info"
+    summary = await citizen.send(
+        oa.user_submit_info(citizen.user_id, "Nguyễn Văn An", address="Xóm Đồng Bầu")
+    )
+    assert any("0912345678" in text for text in summary)
+    receipt = await citizen.pick("Gửi")
+    match = re.search(r"Mã hồ sơ: (PT-\d\d-\d{5})", "\n".join(receipt))
+    assert match, receipt
+    return match.group(1)
+
+
+async def test_a_citizen_files_on_the_official_account_with_buttons_a_location_a_photo_and_the_form(
+    tmp_path: Path,
+) -> None:
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        citizen = harness.person(CITIZEN)
+        code = await file_petition(citizen)
+        [case] = await rows(harness, Case)
+        assert (case.code, case.channel, case.petitioner_phone) == (code, "zalo_oa", "0912345678")
+        assert (case.latitude, case.longitude) == (21.6012, 105.8401)
+        [photo] = await rows(harness, CaseAttachment)
+        assert photo.file_id == "https://photo-stal-29.zdn.vn/duong-sut.jpg"
+        status = await citizen.say(f"/tracuu {code}")
+        assert f"Hồ sơ {code} — Phản ánh" in status[0]
+        assert harness.fake.rejected == []  # every call matched the Open API
+        assert harness.fake.paid == []  # nothing was sent outside the free window
+
+
+async def test_a_forged_or_missing_signature_gets_401_and_changes_nothing(tmp_path: Path) -> None:
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        body = oa.user_send_text(CITIZEN, "Xin chào")
+        assert await harness.fake.emit(harness.url, body, signature="mac=" + "0" * 64) == 401
+        assert await harness.fake.emit(harness.url, body, signature="") == 401
+        tampered = oa.user_send_text(CITIZEN, "Xin chào")
+        raw = harness.fake.signature(b"{}", tampered["timestamp"])  # signed for another body
+        assert await harness.fake.emit(harness.url, tampered, signature=raw) == 401
+        assert not await harness.processed(f"zalo_oa:{body['message']['msg_id']}")
+        assert harness.fake.messages_to(CITIZEN) == []
+
+
+async def test_a_redelivered_event_is_handled_once(tmp_path: Path) -> None:
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        citizen = harness.person(CITIZEN)
+        body = oa.user_send_text(CITIZEN, "Xin chào")
+        assert await citizen.send(body)
+        assert await harness.fake.emit(harness.url, body, num_retry=1) == 200
+        await harness.service.wait_background()
+        assert citizen.new_texts() == []
+
+
+async def test_an_expired_access_token_is_refreshed_once_mid_run_and_nothing_is_lost(tmp_path: Path) -> None:
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        citizen = harness.person(CITIZEN)
+        await citizen.say("Xin chào")
+        harness.fake.expire_access_token()
+        answered = await citizen.say("/trogiup")
+        assert answered
+        assert harness.fake.spent_refresh_tokens == ["refresh-0"]
+        await citizen.say("/maso")
+        assert harness.fake.spent_refresh_tokens == ["refresh-0"]  # the new token serves from then on
+        assert [m.status for m in await rows(harness, OutboxMessage)].count(OutboxStatus.SENT) == 3
+
+
+async def test_a_notice_due_outside_the_window_waits_and_goes_out_first_when_the_citizen_writes(
+    tmp_path: Path,
+) -> None:
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        await grant_zalo_staff_oa(harness)
+        citizen = harness.person(CITIZEN)
+        code = await file_petition(citizen)
+        clerk = harness.person(CLERK)
+        await clerk.say("Chào Văn phòng")  # the clerk has written to the OA: their window is open
+        harness.clock.advance(timedelta(hours=49))
+        await clerk.say(f"/thuly {code}")
+        await harness.fake.wait_until(lambda: any("CHƯA BÁO ĐƯỢC CHO NGƯỜI DÂN" in t for t in clerk.texts))
+        told = next(t for t in clerk.texts if "CHƯA BÁO ĐƯỢC CHO NGƯỜI DÂN" in t)
+        assert code in told
+        assert "0912345678" in told
+        assert not any("thụ lý" in text for text in citizen.texts)
+        citizen.seen = len(citizen.texts)
+        answers = await citizen.say(f"/tracuu {code}")
+        assert "thụ lý" in answers[0]  # what waited goes first …
+        assert f"Hồ sơ {code}" in answers[-1]  # … then the answer to what they just wrote
+        assert harness.fake.paid == []
+
+
+async def test_a_citizen_who_unfollows_is_marked_unreachable_and_keeps_their_case(tmp_path: Path) -> None:
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        citizen = harness.person(CITIZEN)
+        code = await file_petition(citizen)
+        assert await harness.deliver(oa.unfollow(CITIZEN)) == 200
+        [row] = await rows(harness, Citizen)
+        assert row.unreachable_at is not None
+        [case] = await rows(harness, Case)
+        assert case.code == code
+        assert case.status is CaseStatus.MOI_TIEP_NHAN
+
+
+async def test_staff_triage_on_the_official_account_until_the_approved_answer_reaches_the_citizen(
+    tmp_path: Path,
+) -> None:
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        await grant_zalo_staff_oa(harness)
+        clerk, officer, leader = harness.person(CLERK), harness.person(OFFICER), harness.person(LEADER)
+        for person in (clerk, officer, leader):
+            await person.say("Xin chào")  # staff write to the OA once, so it may write to them
+        citizen = harness.person(CITIZEN)
+        code = await file_petition(citizen)
+        await harness.fake.wait_until(lambda: any(t.startswith(code) for t in clerk.texts))
+        card = next(t for t in clerk.texts if t.startswith(code))
+        assert "Nguyễn Văn An" not in card
+        assert "0912" not in card
+        await clerk.pick("Phân công")
+        await clerk.pick("Phòng Kinh tế")
+        await harness.fake.wait_until(lambda: any(code in t for t in officer.texts))
+        await officer.say(f"/ketqua {code}")
+        await officer.say(ANSWER)
+        await officer.pick("Trình duyệt")
+        await harness.fake.wait_until(lambda: any("KẾT QUẢ CHỜ DUYỆT" in t for t in clerk.texts))
+        await leader.say(f"/duyet {code}")
+        await harness.fake.wait_until(lambda: any(ANSWER in t for t in citizen.texts))
+        [case] = await rows(harness, Case)
+        assert case.status is CaseStatus.DA_CO_KET_QUA
+        assert harness.fake.rejected == []
+
+
+async def grant_zalo_staff_oa(harness: OAHarness) -> None:
+    await grant_zalo_staff(
+        harness,
+        [
+            (CLERK, "Trần Thị Văn", [(Role.ADMIN, None), (Role.CLERK, None)]),
+            (LEADER, "Lê Văn Lãnh", [(Role.LEADER, None)]),
+            (OFFICER, "Phạm Văn Kinh", [(Role.UNIT, "KT")]),
+        ],
+        channel="zalo_oa",
+    )
+
+
+@pytest.mark.postgres
+async def test_two_workers_refreshing_at_once_spend_one_refresh_token() -> None:
+    """Two processes on one PostgreSQL database find the access token expired at the same moment: one
+    spends the refresh token, the other takes the new access token it stored."""
+    async with postgres_empty_database() as url:
+        engine = create_engine(url, pool_size=1)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        async with running_oa(url) as harness:
+            await two_workers_refresh(harness)
+
+
+async def two_workers_refresh(harness: OAHarness) -> None:
+    second = await bootstrap(harness.app.settings, clock=harness.clock)
+    try:
+        harness.fake.expire_access_token()
+        first_store, second_store = harness.channel.tokens, token_store(second)
+        tokens = await asyncio.gather(first_store.refresh("access-0"), second_store.refresh("access-0"))
+        assert tokens[0] == tokens[1] == harness.fake.access_token
+        assert harness.fake.spent_refresh_tokens == ["refresh-0"]
+        assert harness.fake.refused_refresh_tokens == []
+    finally:
+        await second.aclose()
