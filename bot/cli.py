@@ -23,13 +23,13 @@ from bot.console import run_console, stdin_is_terminal
 from bot.deadline_cli import add_parsers as add_deadline_parsers
 from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.office_cli import add_parsers as add_office_parsers
+from bot.poster_cli import add_parsers as add_poster_parsers
 from bot.settings import ConfigFileMissing, Settings, load_settings
 from bot.tasks_cli import add_parsers as add_tasks_parsers
 from bot.zalo_oa.cli import add_parsers as add_zalo_oa_parsers
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.communes import import_commune
-from handlers.labels import commune_in_sentence
 from handlers.ports import UnitOfWork
 from models.commune import Commune
 from store.database import create_engine
@@ -218,74 +218,6 @@ async def cmd_run(cli: Cli, args: argparse.Namespace) -> int:
         await app.aclose()
 
 
-async def _poster_commune(cli: Cli, code: str | None) -> tuple[str | None, str | None, int]:
-    """(commune code, its name) for the poster: the one asked for, or the only one in the database."""
-    app = await cli.open_app()
-    if app is None:
-        return None, None, EXIT_FAILURE
-    try:
-        async with app.uow_factory() as uow:
-            if code is not None:
-                commune = await uow.communes.by_code(code)
-                if commune is None:
-                    cli.say(Msg.CLI_UNKNOWN_COMMUNE, err=True, code=code)
-                    return None, None, EXIT_USAGE
-                return commune.code, commune_in_sentence(commune), EXIT_OK
-            communes = await uow.communes.list_all()
-            if len(communes) == 1:
-                return communes[0].code, commune_in_sentence(communes[0]), EXIT_OK
-            return None, None, EXIT_OK
-    finally:
-        await app.aclose()
-
-
-async def cmd_qr(cli: Cli, args: argparse.Namespace) -> int:
-    from bot.telegram.links import BadPayload, deep_link, find_font, start_payload, write_poster
-
-    code, name, status = await _poster_commune(cli, args.commune)
-    if status != EXIT_OK:
-        return status
-    try:
-        payload = args.payload or start_payload(code, file_now=args.file)
-        username = args.bot_username or await _bot_username(cli)
-        if username is None:
-            return EXIT_USAGE
-        link = deep_link(username, payload)
-    except BadPayload as bad:
-        cli.say(Msg.CLI_QR_BAD_PAYLOAD, err=True, payload=str(bad))
-        return EXIT_USAGE
-    font = find_font(Path(args.font) if args.font else None)
-    if font is None:
-        cli.say(Msg.CLI_QR_NO_FONT, err=True)
-        return EXIT_FAILURE
-    if name is None:
-        caption = cli.catalogue.text("vi", Msg.QR_CAPTION_ANY)
-    else:
-        caption = cli.catalogue.text("vi", Msg.QR_CAPTION_FILE if args.file else Msg.QR_CAPTION, commune=name)
-    write_poster(link, [caption], Path(args.out), font)
-    cli.say(Msg.CLI_QR_WRITTEN, path=args.out, link=link)
-    return EXIT_OK
-
-
-async def _bot_username(cli: Cli) -> str | None:
-    from aiogram.exceptions import TelegramAPIError
-
-    from bot.telegram.runtime import make_bot
-
-    if cli.settings.telegram.token is None:
-        cli.say(Msg.CLI_NO_TOKEN, err=True)
-        return None
-    bot = make_bot(cli.settings.telegram)
-    try:
-        me = await bot.get_me()
-    except (TelegramAPIError, OSError) as exc:
-        cli.say(Msg.CLI_QR_NO_USERNAME, err=True, error=type(exc).__name__)
-        return None
-    finally:
-        await bot.session.close()
-    return me.username
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nghedan", description="Nghe Dân — kênh tiếp nhận ý kiến người dân")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -311,19 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", action="store_true", help="nhận cập nhật qua webhook thay vì polling")
     run.set_defaults(handler=cmd_run)
 
-    qr = commands.add_parser("qr", help="in áp phích mã QR dẫn tới bot")
-    qr.add_argument("--out", required=True, help="tệp PNG sẽ ghi")
-    qr.add_argument("--commune", help="mã xã, phường (mặc định: xã duy nhất trong cơ sở dữ liệu)")
-    qr.add_argument("--file", action="store_true", help="liên kết mở thẳng bước gửi đơn")
-    qr.add_argument("--payload", help="tham số start tự chọn (A–Z a–z 0–9 _ -, tối đa 64)")
-    qr.add_argument("--bot-username", help="tên bot, nếu không muốn hỏi Telegram")
-    qr.add_argument("--font", help="tệp phông .ttf có dấu tiếng Việt")
-    qr.set_defaults(handler=cmd_qr)
     add_office_parsers(commands)
     add_deadline_parsers(commands)
     add_calendar_parsers(commands)
     add_tasks_parsers(commands)
     add_zalo_oa_parsers(commands)
+    add_poster_parsers(commands)
     return parser
 
 

@@ -249,7 +249,6 @@ class Msg(StrEnum):
     CLI_COMMUNE_MISSING_FILE = "cli.commune_missing_file"
     CLI_NO_COMMUNE = "cli.no_commune"
     CLI_NONE = "cli.none"
-    CLI_NO_TOKEN = "cli.no_token"
     CLI_BAD_TOKEN_TELEGRAM = "cli.bad_token_telegram"
     CLI_BAD_TOKEN_ZALO_BOT = "cli.bad_token_zalo_bot"
     CLI_BAD_TOKEN_ZALO_OA = "cli.bad_token_zalo_oa"
@@ -331,9 +330,6 @@ class Msg(StrEnum):
     COMMANDS_TROGIUP_STAFF = "commands.trogiup_staff"
 
     # qr
-    QR_CAPTION = "qr.caption"
-    QR_CAPTION_FILE = "qr.caption_file"
-    QR_CAPTION_ANY = "qr.caption_any"
 
     # card
     CARD_HEADER = "card.header"
@@ -904,3 +900,30 @@ class Msg(StrEnum):
     ZALO_OA_FILE = "zalo_oa.file"
     ZALO_OA_FORM_TITLE = "zalo_oa.form_title"
     ZALO_OA_FORM_SUBTITLE = "zalo_oa.form_subtitle"
+
+    # posters (nghedan qr)
+    POSTER_TITLE = "poster.title"
+    POSTER_TITLE_ANY = "poster.title_any"
+    POSTER_COMMUNE_ANY = "poster.commune_any"
+    POSTER_SUBTITLE = "poster.subtitle"
+    POSTER_STEPS = "poster.steps"
+    POSTER_CHANNEL_ZALO_OA = "poster.channel_zalo_oa"
+    POSTER_CHANNEL_ZALO_BOT = "poster.channel_zalo_bot"
+    POSTER_CHANNEL_TELEGRAM = "poster.channel_telegram"
+    POSTER_ZALO_SCAN = "poster.zalo_scan"
+    POSTER_ZALO_OA_FOLLOW = "poster.zalo_oa_follow"
+    POSTER_ZALO_OA_WRITE = "poster.zalo_oa_write"
+    POSTER_ZALO_BOT_OPEN = "poster.zalo_bot_open"
+    POSTER_ZALO_BOT_WRITE = "poster.zalo_bot_write"
+    POSTER_TELEGRAM_SCAN = "poster.telegram_scan"
+    POSTER_TELEGRAM_START = "poster.telegram_start"
+    POSTER_TELEGRAM_ANSWER = "poster.telegram_answer"
+    POSTER_RECEIPT = "poster.receipt"
+    POSTER_HOURS = "poster.hours"
+    POSTER_HOTLINE = "poster.hotline"
+    POSTER_FOOTER = "poster.footer"
+    CLI_QR_NO_CHANNEL = "cli.qr_no_channel"
+    CLI_QR_NO_OA = "cli.qr_no_oa"
+    CLI_QR_NO_ZALO_BOT = "cli.qr_no_zalo_bot"
+    CLI_QR_NO_TELEGRAM = "cli.qr_no_telegram"
+    CLI_QR_TOO_LONG = "cli.qr_too_long"
