@@ -25,8 +25,10 @@ IMAGE = "message.image.received"
 STICKER = "message.sticker.received"
 VOICE = "message.voice.received"
 UNSUPPORTED = "message.unsupported.received"
-# "@Bot Nghe Dân /hangdoi" in a group: the mention before a command is not part of it.
+# "@Bot Nghe Dân /hangdoi" or "@Bot Nghe Dân 2" in a group: the bot only sees messages that mention it, and
+# the mention (a display name, spaces and all) is not part of the command or the choice typed after it.
 _MENTION_BEFORE_COMMAND = re.compile(r"^@[^/]*?\s(?=/)")
+_MENTION_BEFORE_NUMBER = re.compile(r"^@.*\s(?=\d{1,3}[.)]?$)")
 
 
 def unwrap(body: Any) -> dict[str, Any] | None:
@@ -80,12 +82,20 @@ def _id(value: object) -> str | None:
     return text or None
 
 
+def _addressed(text: str) -> str:
+    """What a group message says to the bot, without the mention that made Zalo deliver it."""
+    for mention in (_MENTION_BEFORE_COMMAND, _MENTION_BEFORE_NUMBER):
+        if mention.match(text):
+            return mention.sub("", text, count=1)
+    return text
+
+
 def _payload(event_name: str, message: dict[str, Any], *, group: bool) -> Payload:
     if event_name == TEXT or (not event_name and isinstance(message.get("text"), str)):
         text = message.get("text")
         if not isinstance(text, str):
             return Unsupported("other")
-        return Text(_MENTION_BEFORE_COMMAND.sub("", text, count=1) if group else text)
+        return Text(_addressed(text) if group else text)
     if event_name == IMAGE:
         url = message.get("photo_url") or message.get("photo")
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):

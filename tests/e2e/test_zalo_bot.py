@@ -146,3 +146,54 @@ async def test_staff_triage_a_case_by_numbers_on_zalo_until_the_approved_answer_
         [case] = await rows(harness, Case)
         assert case.status is CaseStatus.DA_CO_KET_QUA
         assert harness.fake.rejected == []
+
+
+async def test_a_dialogue_notice_reaches_a_subscriber_on_zalo_with_its_calendar_file_as_a_signed_link(
+    tmp_path: Path,
+) -> None:
+    async with running_zalo_bot(sqlite_url(tmp_path)) as harness:
+        await grant_zalo_staff(harness, [(CLERK, "Trần Thị Văn", [(Role.ADMIN, None), (Role.CLERK, None)])])
+        citizen, clerk = harness.person(CITIZEN), harness.person(CLERK)
+        await citizen.say("/dangky")
+        await citizen.choose("☐ Hội nghị đối thoại")
+        await citizen.choose("Tiếp tục")
+        saved = await citizen.choose("Đồng ý")
+        assert any("Ông/Bà đã đăng ký" in text for text in saved)
+        await clerk.say("/doithoai")
+        await clerk.say("Đối thoại về đường liên xóm Đồng Bầu")
+        await clerk.choose("Giao thông")
+        await clerk.say("25/05/2026 19:30-21:00")
+        await clerk.say("Hội trường Ủy ban nhân dân xã")
+        await clerk.choose("Không có")
+        await clerk.say("Ông Nguyễn Văn Hùng, Chủ tịch UBND xã")
+        await clerk.choose("Tiếp tục")  # the whole commune
+        await clerk.choose("Không có")
+        await clerk.choose("Công bố")
+        await harness.fake.wait_until(lambda: any("THÔNG BÁO" in text for text in citizen.texts))
+        notice = next(text for text in citizen.texts if "THÔNG BÁO" in text)
+        found = re.search(r"tải về tại (\S+)", notice)
+        assert found, notice
+        status, content = await harness.download(found.group(1))
+        assert status == 200
+        assert b"BEGIN:VEVENT" in content
+        forged = re.sub(r"/([0-9a-f]{40})/", "/" + "0" * 40 + "/", found.group(1))
+        assert (await harness.download(forged))[0] == 404
+        assert harness.fake.rejected == []
+
+
+async def test_a_zalo_group_linked_by_an_admin_gets_the_cards_and_takes_numbers_after_a_mention(
+    tmp_path: Path,
+) -> None:
+    group = "9f8e7d6c5b4a39281706"
+    async with running_zalo_bot(sqlite_url(tmp_path)) as harness:
+        await grant_zalo_staff(harness, [(CLERK, "Trần Thị Văn", [(Role.ADMIN, None), (Role.CLERK, None)])])
+        clerk = harness.person(CLERK)
+        linked = await clerk.send(zb.text(CLERK, "@Bot Nghe Dân /ketnoi", group=group))
+        assert linked == []  # the answer goes to the group, not to the clerk's own chat
+        assert any("Đã kết nối nhóm này" in text for text in harness.fake.texts_to(group))
+        code = await file_petition(harness.person(CITIZEN))
+        await harness.fake.wait_until(lambda: any(t.startswith(code) for t in harness.fake.texts_to(group)))
+        await clerk.send(zb.text(CLERK, "@Bot Nghe Dân 1", group=group))  # «Thụ lý» on the card above
+        [case] = await rows(harness, Case)
+        assert case.status is CaseStatus.DA_THU_LY
+        assert any(f"Đã thụ lý hồ sơ {code}" in text for text in harness.fake.texts_to(group))

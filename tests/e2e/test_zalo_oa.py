@@ -128,26 +128,33 @@ async def test_an_expired_access_token_is_refreshed_once_mid_run_and_nothing_is_
         assert [m.status for m in await rows(harness, OutboxMessage)].count(OutboxStatus.SENT) == 3
 
 
-async def test_a_notice_due_outside_the_window_waits_and_goes_out_first_when_the_citizen_writes(
+async def test_a_result_due_outside_the_window_waits_and_goes_out_first_when_the_citizen_writes(
     tmp_path: Path,
 ) -> None:
     async with running_oa(sqlite_url(tmp_path)) as harness:
         await grant_zalo_staff_oa(harness)
+        clerk, officer, leader = harness.person(CLERK), harness.person(OFFICER), harness.person(LEADER)
         citizen = harness.person(CITIZEN)
         code = await file_petition(citizen)
-        clerk = harness.person(CLERK)
-        await clerk.say("Chào Văn phòng")  # the clerk has written to the OA: their window is open
-        harness.clock.advance(timedelta(hours=49))
-        await clerk.say(f"/thuly {code}")
+        harness.clock.advance(timedelta(hours=49))  # the citizen has not written for two days
+        for person in (clerk, officer, leader):
+            await person.say("Xin chào")  # staff wrote to the OA today: their windows are open
+        await clerk.say(f"/phancong {code} KT")
+        await officer.say(f"/ketqua {code}")
+        await officer.say(ANSWER)
+        await officer.pick("Trình duyệt")
+        await leader.say(f"/duyet {code}")
         await harness.fake.wait_until(lambda: any("CHƯA BÁO ĐƯỢC CHO NGƯỜI DÂN" in t for t in clerk.texts))
         told = next(t for t in clerk.texts if "CHƯA BÁO ĐƯỢC CHO NGƯỜI DÂN" in t)
         assert code in told
-        assert "0912345678" in told
-        assert not any("thụ lý" in text for text in citizen.texts)
+        assert "Số điện thoại người dân đã cung cấp: 0912345678." in told
+        assert not any(ANSWER in text for text in citizen.texts)  # nothing sent, nothing paid for
+        waiting = [m for m in await rows(harness, OutboxMessage) if m.status is OutboxStatus.WAITING]
+        assert {m.chat_id for m in waiting} == {CITIZEN}
         citizen.seen = len(citizen.texts)
         answers = await citizen.say(f"/tracuu {code}")
-        assert "thụ lý" in answers[0]  # what waited goes first …
-        assert f"Hồ sơ {code}" in answers[-1]  # … then the answer to what they just wrote
+        joined = "\n".join(answers)
+        assert joined.index(ANSWER) < joined.index(f"Hồ sơ {code} — Phản ánh")  # what waited goes first
         assert harness.fake.paid == []
 
 

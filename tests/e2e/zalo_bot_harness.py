@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.bootstrap import App, bootstrap
-from bot.service import Service
+from bot.service import Service, links_of
 from bot.settings import HttpSettings, Settings, ZaloBotSettings
 from bot.zalo_bot.runtime import SECRET_HEADER, ZaloBotChannel, webhook_secret
 from handlers.office.admin import grant
@@ -34,10 +34,14 @@ PUBLIC_WEBHOOK = "https://nghedan.example.gov.vn/zalo/webhook"
 _CHOICE = re.compile(r"^(\d{1,2})\. (.+)$")
 
 
+PUBLIC_URL = "https://nghedan.example.gov.vn"
+LINK_SECRET = "link-secret-for-tests-0123456789"
+
+
 def settings_for(fake: FakeZaloBot, database_url: str, *, webhook: bool) -> Settings:
     return Settings(
         database_url=SecretStr(database_url),
-        http=HttpSettings(listen_port=0),
+        http=HttpSettings(listen_port=0, public_url=PUBLIC_URL, link_secret=SecretStr(LINK_SECRET)),
         zalo_bot=ZaloBotSettings(
             token=SecretStr(fake.token),
             api_base=fake.base_url,
@@ -108,6 +112,12 @@ class ZaloBotHarness:
         data = raw if raw is not None else json.dumps(body).encode()
         async with self.http.post(url, data=data, headers=headers) as response:
             return response.status, await response.text()
+
+    async def download(self, link: str) -> tuple[int, bytes]:
+        """GET a signed file link from the service (the public URL stands for this server)."""
+        local = link.replace(PUBLIC_URL, f"http://127.0.0.1:{self.service.port}", 1)
+        async with self.http.get(local) as response:
+            return response.status, await response.read()
 
     def person(self, chat_id: str, name: str = "Người dân") -> ZaloPerson:
         return ZaloPerson(self, chat_id, name)
@@ -196,7 +206,7 @@ async def running_zalo_bot(
         sleep=timer.sleep,
     )
     await seed_demo_commune(app)
-    channel = ZaloBotChannel(app, poll_timeout=1, sleep=no_pause)
+    channel = ZaloBotChannel(app, links=links_of(app), poll_timeout=1, sleep=no_pause)
     service = Service(app, [channel], webhook=webhook)
     try:
         await service.start()
