@@ -180,7 +180,7 @@ async def cmd_demo(cli: Cli, args: argparse.Namespace) -> int:
 
 async def cmd_run(cli: Cli, args: argparse.Namespace) -> int:
     from bot.channels import CHANNEL_NAMES, REFUSED, CredentialsRefused
-    from bot.service import build_channels, run_service
+    from bot.service import Service, build_channels, run_service
 
     app = await cli.open_app()
     if app is None:
@@ -200,15 +200,14 @@ async def cmd_run(cli: Cli, args: argparse.Namespace) -> int:
             with contextlib.suppress(NotImplementedError):  # Windows
                 loop.add_signal_handler(signal_number, stop.set)
         names = ", ".join(cli.catalogue.text("vi", CHANNEL_NAMES[channel.name]) for channel in channels)
-        host, port = cli.settings.listen_address()
-        cli.say(
-            Msg.CLI_RUNNING,
-            channels=names,
-            mode="webhook" if args.webhook else "polling",
-            address=f"{host}:{port}",
-        )
+        host = cli.settings.listen_address()[0]
+        mode = "webhook" if args.webhook else "polling"
+
+        def started(service: Service) -> None:
+            cli.say(Msg.CLI_RUNNING, channels=names, mode=mode, address=f"{host}:{service.port}")
+
         try:
-            await run_service(app, channels, webhook=args.webhook, stop=stop)
+            await run_service(app, channels, webhook=args.webhook, stop=stop, started=started)
         except CredentialsRefused as refused:
             cli.say(REFUSED[refused.channel], err=True)
             return EXIT_FAILURE

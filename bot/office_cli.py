@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.channels import CHANNEL_NAMES
 from bot.communes_file import PROJECT_ROOT
 from bot.exits import EXIT_OK, EXIT_USAGE
 from handlers.catalogue.keys import Msg
@@ -30,6 +31,12 @@ SHARED_PETITIONS = (
 )
 OWN_PETITIONS = PROJECT_ROOT / "tests" / "data" / "own_petitions.jsonl"
 TARGET_FIELD, TARGET_KIND = 0.85, 0.80
+
+
+def channel_name(cli: Cli, channel: str) -> str:
+    """How the command line names a channel ("Zalo Official Account"), or its code when it has no name."""
+    key = CHANNEL_NAMES.get(channel)
+    return cli.catalogue.text("vi", key) if key is not None else channel
 
 
 def _account(args: argparse.Namespace) -> tuple[str, str]:
@@ -98,7 +105,7 @@ async def cmd_staff_list(cli: Cli, args: argparse.Namespace) -> int:
             cli.say(
                 Msg.CLI_STAFF_LINE,
                 name=entry.member.name,
-                channel=entry.member.channel,
+                channel=channel_name(cli, entry.member.channel),
                 account=entry.member.account_id,
                 roles=roles,
             )
@@ -115,7 +122,13 @@ async def cmd_staff_remove(cli: Cli, args: argparse.Namespace) -> int:
             (m for m in await uow.staff.memberships(channel, account) if m.commune_id == commune.id), None
         )
         if member is None:
-            cli.say(Msg.CLI_STAFF_NOT_FOUND, err=True, account=account, commune=commune.name)
+            cli.say(
+                Msg.CLI_STAFF_NOT_FOUND,
+                err=True,
+                channel=channel_name(cli, channel),
+                account=account,
+                commune=commune.name,
+            )
             return EXIT_USAGE
         await remove(uow, member, app.clock.now())
         await uow.commit()

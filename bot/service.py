@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -172,12 +172,18 @@ def links_of(app: App) -> FileLinks | None:
 
 
 async def run_service(
-    app: App, channels: Sequence[ChannelRuntime], *, webhook: bool, stop: asyncio.Event
+    app: App,
+    channels: Sequence[ChannelRuntime],
+    *,
+    webhook: bool,
+    stop: asyncio.Event,
+    started: Callable[[Service], None] = lambda service: None,
 ) -> None:
-    """Serve ``channels`` until ``stop`` is set."""
+    """Serve ``channels`` until ``stop`` is set; ``started`` is told once every channel is up."""
     service = Service(app, channels, webhook=webhook)
     try:
         await service.start()
+        started(service)
         # Everything loaded at start-up lives as long as the process: keep it out of the garbage collector's
         # scans, which otherwise pause the loop for tens of milliseconds (bench/intake.py: p99 halved).
         gc.collect()

@@ -35,7 +35,7 @@ async def cmd_token_set(cli: Cli, args: argparse.Namespace) -> int:
         await token_store(app).store(TokenGrant(access, refresh, args.expires_in))
     finally:
         await app.aclose()
-    cli.say(Msg.CLI_ZALO_OA_TOKENS_STORED, hours=args.expires_in // 3600)
+    cli.say(Msg.CLI_ZALO_OA_TOKENS_STORED, hours=hours(args.expires_in))
     return EXIT_OK
 
 
@@ -57,36 +57,44 @@ async def cmd_connect(cli: Cli, args: argparse.Namespace) -> int:
     link = authorization_url(settings.oauth_base, settings.app_id, settings.redirect_uri, challenge, state)
     cli.say(Msg.CLI_ZALO_OA_OPEN_LINK, link=link)
     answer = sys.stdin.readline().strip()
-    code = _code_from(answer, state)
+    code = _code_from(answer, state, settings.oa_id or "")
     if code is None:
         cli.say(Msg.CLI_ZALO_OA_BAD_ANSWER, err=True)
         return EXIT_USAGE
-    oauth = OAuthClient(settings.oauth_base, settings.app_id, settings.app_secret.get_secret_value())
-    try:
-        grant = await oauth.exchange_code(code, verifier)
-    except OAuthRefused as refused:
-        cli.say(Msg.CLI_ZALO_OA_REFUSED, err=True, reason=str(refused))
-        return EXIT_FAILURE
-    except OAuthUnavailable as unavailable:
-        cli.say(Msg.CLI_ZALO_OA_UNREACHABLE, err=True, reason=str(unavailable))
-        return EXIT_FAILURE
+    # The database first: a code can be spent once, so it is not exchanged unless the tokens can be kept.
     app = await cli.open_app()
     if app is None:
         return EXIT_FAILURE
     try:
+        oauth = OAuthClient(settings.oauth_base, settings.app_id, settings.app_secret.get_secret_value())
+        try:
+            grant = await oauth.exchange_code(code, verifier)
+        except OAuthRefused as refused:
+            cli.say(Msg.CLI_ZALO_OA_REFUSED, err=True, reason=str(refused))
+            return EXIT_FAILURE
+        except OAuthUnavailable as unavailable:
+            cli.say(Msg.CLI_ZALO_OA_UNREACHABLE, err=True, reason=str(unavailable))
+            return EXIT_FAILURE
         await token_store(app).store(grant)
     finally:
         await app.aclose()
-    cli.say(Msg.CLI_ZALO_OA_CONNECTED, hours=grant.expires_in // 3600)
+    cli.say(Msg.CLI_ZALO_OA_CONNECTED, hours=hours(grant.expires_in))
     return EXIT_OK
 
 
-def _code_from(answer: str, state: str) -> str | None:
-    """The code in a pasted callback address (whose ``state`` must be ours), or a code pasted alone."""
-    if "code=" in answer:
+def hours(seconds: int) -> str:
+    """``90000`` → ``25``, ``1800`` → ``0,5``: the lifetime as a commune clerk reads it."""
+    value = round(seconds / 3600, 1)
+    return f"{value:g}".replace(".", ",")
+
+
+def _code_from(answer: str, state: str, oa_id: str) -> str | None:
+    """The code in the pasted callback address — which must carry our ``state`` and, when Zalo names the OA,
+    our OA (an admin of several OAs may have chosen another on the consent page) — or a code pasted alone."""
+    if "://" in answer or "?" in answer or "=" in answer:
         query = parse_qs(urlsplit(answer).query)
-        codes, states = query.get("code", []), query.get("state", [])
-        if len(codes) != 1 or (states and states[0] != state):
+        codes, states, accounts = query.get("code", []), query.get("state", []), query.get("oa_id", [])
+        if len(codes) != 1 or states != [state] or (accounts and accounts != [oa_id]):
             return None
         return codes[0].strip() or None
     token = answer.strip()

@@ -52,8 +52,8 @@ def test_the_first_admin_is_added_listed_and_removed_from_the_command_line(
     capsys.readouterr()
     assert main(["staff", "list", "--commune", "PT"]) == 0
     listing = capsys.readouterr().out
-    assert "• Trần Thị Văn — telegram 123456 — admin, clerk" in listing
-    assert "• Phạm Văn Kinh — telegram 777 — unit KT" in listing
+    assert "• Trần Thị Văn — Telegram 123456 — admin, clerk" in listing
+    assert "• Phạm Văn Kinh — Telegram 777 — unit KT" in listing
     assert main(["staff", "remove", "--telegram-id", "777"]) == 0
     capsys.readouterr()
     assert main(["staff", "list"]) == 0
@@ -73,7 +73,7 @@ def test_staff_commands_refuse_bad_input_with_the_reason(
     assert main(["staff", "add", "--telegram-id", "1", "--role", "clerk", "--name", "X"]) == 2
     assert "chưa hợp lệ" in capsys.readouterr().err
     assert main(["staff", "remove", "--telegram-id", "404"]) == 2
-    assert "Không có cán bộ nào dùng tài khoản 404" in capsys.readouterr().err
+    assert "Không có cán bộ nào dùng tài khoản Telegram 404" in capsys.readouterr().err
 
 
 def test_classify_reads_json_lines_and_writes_kind_field_unit_and_confidence(
