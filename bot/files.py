@@ -17,6 +17,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from handlers.catalogue import Catalogue
+from handlers.catalogue.keys import Msg
+from handlers.delivery import Outgoing
 from handlers.ports import Clock, UnitOfWorkFactory
 from handlers.replies import file_content
 
@@ -88,3 +91,22 @@ def file_links(public_url: str | None, secret: str | None, clock: Clock) -> File
     if not public_url or not secret:
         return None
     return FileLinks(public_url, secret, clock)
+
+
+def public_url(attachment: dict[str, object]) -> str | None:
+    """The file's address when it is a public link (files people sent through Zalo), else None."""
+    file_id = str(attachment.get("file_id", ""))
+    return file_id if file_id.startswith(("https://", "http://")) else None
+
+
+def note_for(catalogue: Catalogue, links: FileLinks | None, message: Outgoing, index: int) -> str:
+    """The line that stands for an attachment a channel cannot send: a signed link to a file the bot made
+    (when links are set up), else where to get it."""
+    attachment = message.reply.attachments[index]
+    name = str(attachment.get("file_name") or "")
+    language = message.reply.language
+    if file_content(attachment) is None:
+        return catalogue.text(language, Msg.FILES_ELSEWHERE, name=name or "—")
+    if links is not None and message.id:
+        return catalogue.text(language, Msg.FILES_LINK, name=name, link=links.url(message.id, index, name))
+    return catalogue.text(language, Msg.FILES_NOT_HERE, name=name)

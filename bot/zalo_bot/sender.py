@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.files import FileLinks
+from bot.files import FileLinks, note_for, public_url
 from bot.render import TextStyle, as_text, split_text, utf16_units
 from bot.zalo_bot.client import ZaloBotClient, ZaloBotError, ZaloBotNetworkError
 from handlers.catalogue import Catalogue
@@ -91,24 +91,15 @@ class ZaloBotSender:
         return SendResult(Outcome.SENT, external_id=message_id[:64] or None)
 
     def _files(self, message: Outgoing) -> tuple[list[str], list[str]]:
-        """Photos to send by URL, and lines for what cannot be sent here."""
-        language = message.reply.language
+        """Photos to send by URL, and lines for what cannot be sent here (the platform sends no files)."""
         photos: list[str] = []
         notes: list[str] = []
         for index, attachment in enumerate(message.reply.attachments):
-            name = str(attachment.get("file_name") or "")
-            if file_content(attachment) is not None:
-                if self._links is not None and message.id:
-                    link = self._links.url(message.id, index, name)
-                    notes.append(self._catalogue.text(language, Msg.FILES_LINK, name=name, link=link))
-                else:
-                    notes.append(self._catalogue.text(language, Msg.FILES_NOT_HERE, name=name))
-                continue
-            file_id = str(attachment.get("file_id", ""))
-            if attachment.get("kind") == "photo" and file_id.startswith(("https://", "http://")):
-                photos.append(file_id)
+            url = public_url(attachment)
+            if url is not None and attachment.get("kind") == "photo" and file_content(attachment) is None:
+                photos.append(url)
             else:
-                notes.append(self._catalogue.text(language, Msg.FILES_ELSEWHERE, name=name or "—"))
+                notes.append(note_for(self._catalogue, self._links, message, index))
         return photos, notes
 
     async def _send_piece(self, chat_id: str, text: str, *, first: bool) -> str:

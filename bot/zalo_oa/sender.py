@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from bot.files import FileLinks
+from bot.files import FileLinks, note_for, public_url
 from bot.render import TextStyle, as_text, split_text, utf16_units
 from bot.settings import ZaloOASettings
 from bot.zalo_oa import CHANNEL
@@ -188,27 +188,17 @@ class OASender:
 
     def _files(self, message: Outgoing) -> tuple[list[dict[str, Any]], list[str]]:
         """Attachments to upload or send by URL, and lines for those that cannot go on the OA."""
-        language = message.reply.language
         files: list[dict[str, Any]] = []
         notes: list[str] = []
         for index, attachment in enumerate(message.reply.attachments):
-            name = str(attachment.get("file_name") or "")
             content = file_content(attachment)
             mime = str(attachment.get("mime") or attachment.get("mime_type") or "")
-            if content is not None:
-                if _uploadable(mime, len(content)):
-                    files.append(attachment)
-                elif self._links is not None and message.id:
-                    link = self._links.url(message.id, index, name)
-                    notes.append(self._catalogue.text(language, Msg.FILES_LINK, name=name, link=link))
-                else:
-                    notes.append(self._catalogue.text(language, Msg.FILES_NOT_HERE, name=name))
-                continue
-            file_id = str(attachment.get("file_id", ""))
-            if file_id.startswith(("https://", "http://")):
+            if (content is not None and _uploadable(mime, len(content))) or (
+                content is None and public_url(attachment) is not None
+            ):
                 files.append(attachment)
             else:
-                notes.append(self._catalogue.text(language, Msg.FILES_ELSEWHERE, name=name or "—"))
+                notes.append(note_for(self._catalogue, self._links, message, index))
         return files, notes
 
     async def _send_file(self, recipient: dict[str, str], attachment: dict[str, Any], language: str) -> None:
