@@ -123,6 +123,18 @@ class ZaloBotHarness:
         return ZaloPerson(self, chat_id, name)
 
 
+def number_for(text: str, label: str) -> str | None:
+    """The number to type for the choice starting with ``label`` in a message's numbered lines; None when
+    the message has no numbered lines (a message with them but not that choice fails the test)."""
+    lines = [_CHOICE.match(line) for line in text.splitlines()]
+    numbered = [(found.group(1), found.group(2)) for found in lines if found]
+    if not numbered:
+        return None
+    wanted = [number for number, shown in numbered if fold(shown).startswith(fold(label))]
+    assert len(wanted) == 1, f"no single choice {label!r} in {numbered}"
+    return wanted[0]
+
+
 @dataclass
 class ZaloPerson:
     """Someone writing to the bot on Zalo: what they send, and what the bot sent back."""
@@ -142,12 +154,9 @@ class ZaloPerson:
     async def choose(self, label: str) -> list[str]:
         """Type the number of the choice starting with ``label`` in the latest numbered list received."""
         for text in reversed(self.texts):
-            lines = [_CHOICE.match(line) for line in text.splitlines()]
-            numbered = [(found.group(1), found.group(2)) for found in lines if found]
-            if numbered:
-                wanted = [number for number, shown in numbered if fold(shown).startswith(fold(label))]
-                assert len(wanted) == 1, f"no single choice {label!r} in {numbered}"
-                return await self.say(wanted[0])
+            number = number_for(text, label)
+            if number is not None:
+                return await self.say(number)
         raise AssertionError("no numbered list received")
 
     @property

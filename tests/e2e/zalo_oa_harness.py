@@ -3,7 +3,6 @@ events are posted, signed, to the service's webhook as Zalo posts them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,12 +22,12 @@ from models.outbox import OutboxMessage
 from models.processed import ProcessedEvent
 from store.uow import SqlUnitOfWork
 from tests.e2e.telegram_harness import no_pause, seed_demo_commune
+from tests.e2e.zalo_bot_harness import number_for
 from tests.fakes import FakeTimer, ManualClock
 from tests.zalo_fake import oa_events as oa
 from tests.zalo_fake.oa_api import FakeZaloOA
 
 CHANNEL = "zalo_oa"
-_CHOICE = re.compile(r"^(\d{1,2})\. (.+)$")
 
 
 def settings_for(fake: FakeZaloOA, database_url: str) -> Settings:
@@ -134,12 +133,9 @@ class OAPerson:
                 found = [b for b in buttons if fold(b["title"]).startswith(fold(label))]
                 assert len(found) == 1, f"no single button {label!r} in {buttons}"
                 return await self.say(found[0]["payload"])  # oa.query.hide sends its payload as a message
-            lines = [_CHOICE.match(line) for line in str(message.get("text", "")).splitlines()]
-            numbered = [(m.group(1), m.group(2)) for m in lines if m]
-            if numbered:
-                wanted = [number for number, shown in numbered if fold(shown).startswith(fold(label))]
-                assert len(wanted) == 1, f"no single choice {label!r} in {numbered}"
-                return await self.say(wanted[0])
+            number = number_for(str(message.get("text", "")), label)
+            if number is not None:
+                return await self.say(number)
         raise AssertionError("no choices received")
 
     @property

@@ -8,16 +8,16 @@ enforces, and can be told to fail (429 with ``retry_after``, 403 for a blocked c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from tests.platform_fake import FakePlatform
 
 SCHEMA = json.loads((Path(__file__).with_name("bot_api_methods.json")).read_text(encoding="utf-8"))
 METHODS: dict[str, dict[str, dict[str, str]]] = SCHEMA["methods"]
@@ -51,12 +51,13 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
-class FakeTelegram:
+class FakeTelegram(FakePlatform):
     def __init__(
         self, token: str = "123456:TEST-token", username: str = "nghedan_test_bot", *, lean: bool = False
     ) -> None:
         """``lean`` (benchmarks): keep only each chat's latest message and delivery times, not every call,
         so the recording does not grow the heap the garbage collector scans during a long run."""
+        super().__init__()
         self.lean = lean
         self.token = token
         self.username = username
@@ -74,39 +75,18 @@ class FakeTelegram:
         self._failures: list[Failure] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[str, itertools.count[int]] = {}
-        self._changed = asyncio.Condition()
-        self._wakers: set[asyncio.Task[None]] = set()
-        self._closing = False
         self._delivered: dict[str, list[float]] = {}
         self._by_chat: dict[str, list[dict[str, Any]]] = {}
         self._count_waiters: dict[str, list[tuple[int, asyncio.Future[float]]]] = {}
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
 
-    # -- lifecycle -----------------------------------------------------------------------------------------
-    async def start(self) -> str:
-        app = web.Application(client_max_size=20 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        self._closing = True  # long polls still open (say, from a killed bot) answer now
-        async with self._changed:
-            self._changed.notify_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # -- what tests do -------------------------------------------------------------------------------------
     def push(self, update: dict[str, Any]) -> int:
         update_id: int = update.setdefault("update_id", next(self._update_ids))
         self.updates.append(update)
-        self._notify()
+        self.notify()
         return update_id
 
     def fail(
@@ -161,22 +141,6 @@ class FakeTelegram:
                     keep.append((count, future))
             self._count_waiters[chat] = keep
 
-    async def wait_until(self, predicate: Callable[[], bool | Awaitable[bool]], within: float = 10.0) -> None:
-        """Wait (without sleeping blindly) until ``predicate`` holds: it is checked after every API call."""
-        deadline = time.monotonic() + within
-        while True:
-            result = predicate()
-            if isinstance(result, Awaitable):
-                result = await result
-            if result:
-                return
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("condition not met before the timeout")
-            async with self._changed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.05))
-
     # -- the HTTP side -------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -212,7 +176,7 @@ class FakeTelegram:
         except ApiError as error:
             return _error(error.status, error.description, error.retry_after)
         finally:
-            self._notify()
+            self.notify()
         return web.json_response({"ok": True, "result": call.result})
 
     def _apply_edit(self, params: dict[str, Any]) -> None:
@@ -235,15 +199,6 @@ class FakeTelegram:
                 failure.times -= 1
                 raise ApiError(failure.status, failure.description, failure.retry_after)
 
-    def _notify(self) -> None:
-        async def wake() -> None:
-            async with self._changed:
-                self._changed.notify_all()
-
-        task = asyncio.ensure_future(wake())
-        self._wakers.add(task)
-        task.add_done_callback(self._wakers.discard)
-
     # -- methods -------------------------------------------------------------------------------------------
     async def _getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Nghe Dân", "username": self.username}
@@ -255,15 +210,11 @@ class FakeTelegram:
         if offset:
             self.confirmed_offset = max(self.confirmed_offset, offset)
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
-            self._notify()
+            self.notify()
         timeout = float(params.get("timeout", 0))
         deadline = time.monotonic() + timeout
-        while not self.updates and time.monotonic() < deadline and not self._closing:
-            async with self._changed:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), timeout=deadline - time.monotonic())
-                except TimeoutError:
-                    break
+        while not self.updates and time.monotonic() < deadline and not self.closing:
+            await self.changed(deadline - time.monotonic())
         limit = int(params.get("limit", 100))
         return self.updates[:limit]
 
