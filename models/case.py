@@ -182,6 +182,11 @@ class CaseAttachment(Base):
     added_by: Mapped[ActorKind] = mapped_column(str_enum(ActorKind), default=ActorKind.CITIZEN)
     result_id: Mapped[int | None] = mapped_column(ForeignKey("case_results.id"), default=None)
 
+    def reaches(self, channel: str) -> bool:
+        """Whether the file can be sent on ``channel``: the one that received it (which knows its id), or
+        any channel when it is a public link (files people send through Zalo)."""
+        return self.channel == channel or self.file_id.startswith("https://")
+
 
 class CaseEvent(Base):
     """One entry of a case's append-only timeline: who did what when, and the status before and after.

@@ -33,7 +33,7 @@ async def notify_citizen(
         return False
     language = citizen.language or case.language
     text = desk.t_in(language, key, code=case.code, **params)
-    # A file can only be sent again on the channel that received it.
+    # A file can be sent again on the channel that received it, or anywhere when it is a public link.
     attachments = tuple(
         {
             "kind": file.kind.value,
@@ -42,7 +42,7 @@ async def notify_citizen(
             "mime_type": file.mime_type,
         }
         for file in files
-        if file.channel == citizen.channel
+        if file.reaches(citizen.channel)
     )
     await desk.mail.send(
         citizen.channel,

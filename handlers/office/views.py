@@ -177,7 +177,7 @@ async def send_files(turn: StaffTurn, case: Case) -> None:
     files = [
         a
         for a in await turn.uow.cases.attachments(case.commune_id, case.id)
-        if a.result_id is None and a.channel == turn.event.channel
+        if a.result_id is None and a.reaches(turn.event.channel)
     ]
     if not files:
         turn.say(Msg.OFFICE_NO_FILES, code=case.code)

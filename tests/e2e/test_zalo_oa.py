@@ -235,3 +235,44 @@ async def two_workers_refresh(harness: OAHarness) -> None:
         assert harness.fake.refused_refresh_tokens == []
     finally:
         await second.aclose()
+
+
+async def test_an_anonymous_visitor_is_answered_in_their_conversation(tmp_path: Path) -> None:
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        body = oa.anonymous_send_text("5a8f3c2e1b7d9a0c4e6f", "Xin chào", conversation_id="c0ffee1234abcd")
+        assert await harness.deliver(body) == 200
+        await harness.fake.wait_until(lambda: bool(harness.fake.texts_to("5a8f3c2e1b7d9a0c4e6f")))
+        assert "Kính chào Ông/Bà" in harness.fake.texts_to("5a8f3c2e1b7d9a0c4e6f")[0]
+        assert harness.fake.rejected == []
+
+
+async def test_a_pdf_a_citizen_sent_is_uploaded_to_the_clerk_who_opens_the_case(tmp_path: Path) -> None:
+    pdf = b"%PDF-1.4\n" + b"0" * 40_000 + b"\n%%EOF\n"
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        await grant_zalo_staff_oa(harness)
+        clerk, citizen = harness.person(CLERK), harness.person(CITIZEN)
+        await clerk.say("Xin chào")
+        await citizen.send(oa.follow(CITIZEN))
+        await citizen.pick("Gửi ý kiến")
+        await citizen.pick("Không đồng ý")  # anonymous: no identity questions
+        await citizen.pick("Phản ánh")
+        await citizen.pick("Giao thông")
+        await citizen.say(CONTENT)
+        await citizen.pick("Bỏ qua")  # no place (the village is read from the content)
+        url = harness.fake.host("bien-ban.pdf", pdf)
+        await citizen.send(oa.user_send_file(CITIZEN, url, "bien-ban.pdf", len(pdf)))
+        await citizen.pick("Xong")
+        receipt = await citizen.pick("Gửi")
+        code = re.search(r"PT-\d\d-\d{5}", "\n".join(receipt))
+        assert code, receipt
+        await clerk.say(f"/hoso {code.group(0)}")
+        await clerk.pick("Xem tệp")
+        await harness.fake.wait_until(
+            lambda: any(name == "bien-ban.pdf" for name, _ in harness.fake.uploads.values())
+        )
+        assert ("bien-ban.pdf", pdf) in harness.fake.uploads.values()
+        files = [
+            m for m in harness.fake.messages_to(CLERK) if (m.get("attachment") or {}).get("type") == "file"
+        ]
+        assert len(files) == 1
+        assert harness.fake.rejected == []

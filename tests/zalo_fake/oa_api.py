@@ -180,7 +180,10 @@ class FakeZaloOA(FakePlatform):
         ] = {}  # user_id -> name shown by user/detail ("Người dân" otherwise)
         self.emitted: list[tuple[str, dict[str, Any], int]] = []  # (url, body, HTTP status) of every emit()
         self.callback_url: str | None = None  # when set, /v4/oa/permission requires this redirect_uri
-        self._codes: dict[str, tuple[str, datetime]] = {}  # auth code -> (code challenge, issued at)
+        self._codes: dict[str, tuple[str, datetime]] = {}
+        self.hosted: dict[
+            str, tuple[bytes, str]
+        ] = {}  # files on the fake CDN: key -> (bytes, type)  # auth code -> (code challenge, issued at)
 
     def routes(self, app: web.Application) -> None:
         router = app.router
@@ -191,6 +194,7 @@ class FakeZaloOA(FakePlatform):
         router.add_get(ENDPOINTS["user/detail"], self._api(self._user_detail))
         router.add_post(ENDPOINTS["access_token"], self._access_token)
         router.add_get(PERMISSION_PATH, self._permission)
+        router.add_get("/cdn/{key}/{name}", self._cdn)
         router.add_route("*", "/{tail:.*}", self._unknown)
 
     # -- what tests read -----------------------------------------------------------------------------------
@@ -357,6 +361,18 @@ class FakeZaloOA(FakePlatform):
         if failure is not None:
             raise ApiError(failure.code, failure.description)
 
+    def host(self, name: str, content: bytes, mime: str = "application/pdf") -> str:
+        """Put a file on the fake's CDN (where files people send through Zalo live); returns its URL."""
+        key = secrets.token_hex(8)
+        self.hosted[key] = (content, mime)
+        return f"{self.base_url}/cdn/{key}/{name}"
+
+    async def _cdn(self, request: web.Request) -> web.StreamResponse:
+        found = self.hosted.get(request.match_info["key"])
+        if found is None:
+            return web.Response(status=404)
+        return web.Response(body=found[0], content_type=found[1])
+
     async def _unknown(self, request: web.Request) -> web.StreamResponse:
         self.rejected.append((request.path, 404, "Not Found"))
         self.notify()
@@ -424,8 +440,16 @@ class FakeZaloOA(FakePlatform):
         recipient = body.get("recipient")
         if not isinstance(recipient, dict):
             raise invalid("recipient")
-        _only(recipient, {"user_id"})
-        user = recipient.get("user_id")
+        if "anonymous_id" in recipient:
+            # A visitor without an identified account: the id and the conversation, as Zalo's Java SDK
+            # addresses them (SendFileAnonymousMessage).
+            _only(recipient, {"anonymous_id", "conversation_id"})
+            user = recipient.get("anonymous_id")
+            if not isinstance(recipient.get("conversation_id"), str) or not recipient["conversation_id"]:
+                raise invalid("conversation_id")
+        else:
+            _only(recipient, {"user_id"})
+            user = recipient.get("user_id")
         if not isinstance(user, str) or not user:
             raise invalid("user_id")
         if "message" not in body:
