@@ -41,3 +41,45 @@ def test_a_missing_config_file_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("NGHEDAN_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(ConfigFileMissing):
         load_settings()
+
+
+def _clear_channels(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "NGHEDAN_CONFIG",
+        "NGHEDAN_HTTP__LISTEN_HOST",
+        "NGHEDAN_HTTP__LISTEN_PORT",
+        "NGHEDAN_TELEGRAM__LISTEN_HOST",
+        "NGHEDAN_TELEGRAM__LISTEN_PORT",
+        "NGHEDAN_ZALO_OA__APP_ID",
+        "NGHEDAN_ZALO_OA__APP_SECRET",
+        "NGHEDAN_ZALO_OA__SECRET_KEY",
+        "NGHEDAN_ZALO_OA__OA_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_shared_http_server_listens_where_http_says_and_the_telegram_names_still_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _clear_channels(monkeypatch)
+    assert load_settings().listen_address() == ("127.0.0.1", 8080)
+    monkeypatch.setenv("NGHEDAN_TELEGRAM__LISTEN_HOST", "0.0.0.0")  # noqa: S104 - a setting's value
+    monkeypatch.setenv("NGHEDAN_TELEGRAM__LISTEN_PORT", "8443")
+    assert load_settings().listen_address() == ("0.0.0.0", 8443)  # noqa: S104
+    monkeypatch.setenv("NGHEDAN_HTTP__LISTEN_PORT", "9000")
+    assert load_settings().listen_address() == ("0.0.0.0", 9000)  # noqa: S104
+
+
+def test_a_zalo_official_account_is_served_only_with_all_four_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _clear_channels(monkeypatch)
+    monkeypatch.setenv("NGHEDAN_ZALO_OA__APP_ID", "3608465248940903967")
+    monkeypatch.setenv("NGHEDAN_ZALO_OA__OA_ID", "388613280878808645")
+    monkeypatch.setenv("NGHEDAN_ZALO_OA__APP_SECRET", "app-secret")
+    assert not load_settings().zalo_oa.configured
+    monkeypatch.setenv("NGHEDAN_ZALO_OA__SECRET_KEY", "oa-secret-key")
+    settings = load_settings()
+    assert settings.zalo_oa.configured
+    assert "oa-secret-key" not in repr(settings)
+    assert "app-secret" not in repr(settings)
