@@ -268,6 +268,9 @@ class CaseCard(Base):
     purpose: Mapped[CardPurpose] = mapped_column(str_enum(CardPurpose), default=CardPurpose.TRIAGE)
     created_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), default=None)
     result_id: Mapped[int | None] = mapped_column(ForeignKey("case_results.id"), default=None)  # review cards
+    # A digest of what the chat shows now: an edit that would change nothing is not sent (a channel that
+    # cannot edit, like Zalo, would post the same card again).
+    shown: Mapped[str] = mapped_column(String(64), default="")
 
 
 class InfoRequest(Base):

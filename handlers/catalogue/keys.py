@@ -33,6 +33,7 @@ class Msg(StrEnum):
     COMMON_NO_COMMUNE = "common.no_commune"
     COMMON_TYPE_HELP = "common.type_help"
     COMMON_WHOAMI = "common.whoami"
+    COMMON_TYPE_INSTEAD = "common.type_instead"
 
     # what
     WHAT_STICKER = "what.sticker"
@@ -927,3 +928,7 @@ class Msg(StrEnum):
     CLI_QR_NO_ZALO_BOT = "cli.qr_no_zalo_bot"
     CLI_QR_NO_TELEGRAM = "cli.qr_no_telegram"
     CLI_QR_TOO_LONG = "cli.qr_too_long"
+    OFFICE_TYPED_CONFIRM = "office.typed_confirm"
+    OFFICE_TYPED_YES = "office.typed_yes"
+    OFFICE_TYPED_NO = "office.typed_no"
+    OFFICE_TYPED_CANCELLED = "office.typed_cancelled"

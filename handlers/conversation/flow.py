@@ -125,8 +125,13 @@ async def wrong_input(turn: Turn, answer: Answer) -> None:
     spec = STEPS[Step(turn.step)]
     if isinstance(answer, Unsupported):
         turn.say(Msg.COMMON_UNSUPPORTED, what=turn.t(_what_key(answer.what)))
+        if answer.what in SPOKEN:
+            turn.say(Msg.COMMON_TYPE_INSTEAD)
     turn.say(spec.expects)
     await reask(turn)
+
+
+SPOKEN = frozenset({"voice", "audio", "video", "video_note"})  # what many elderly people send instead of text
 
 
 def _what_key(what: str) -> Msg:

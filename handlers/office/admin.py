@@ -37,6 +37,11 @@ def shown_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
+def looks_like_code(code: str) -> bool:
+    """Whether typed text is shaped like an invitation code (so "thamgia" without a slash is one)."""
+    return len(code) == CODE_LENGTH and all(ch in CODE_SYMBOLS for ch in code)
+
+
 def typed_code(text: str) -> str:
     """What someone typed as a code, as it is stored: dashes and spaces dropped, capitals."""
     return "".join(ch for ch in text if ch.isalnum()).upper()

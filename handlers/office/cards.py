@@ -8,6 +8,7 @@ with the denouncer's name, phone and address taken out (Luật Tố cáo 2018 Đ
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -246,6 +247,7 @@ async def _post_card(
                 purpose=purpose,
                 created_at=desk.now,
                 result_id=result_id,
+                shown=shown(reply),
             )
         )
 
@@ -312,7 +314,18 @@ async def _result(desk: Desk, case: Case, result_id: int | None) -> CaseResult |
     return await desk.uow.cases.get_result(case.commune_id, result_id)
 
 
+def shown(reply: Reply) -> str:
+    """What a card shows, as a digest: its text and its choices."""
+    choices = "\x1e".join(f"{choice.token}\x1f{choice.label}" for choice in reply.choices)
+    return hashlib.sha256(f"{reply.text}\x1d{choices}".encode()).hexdigest()
+
+
 async def _edit(desk: Desk, card: CaseCard, reply: Reply) -> None:
+    """Show the card's new state where it was posted — unless nothing visible changed."""
+    digest = shown(reply)
+    if card.shown == digest:
+        return
+    card.shown = digest
     await desk.mail.send(
         card.channel,
         card.chat_id,

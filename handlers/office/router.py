@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.catalogue import Catalogue
@@ -39,15 +40,31 @@ from handlers.office.access import (
 from handlers.office.services import Office
 from handlers.office.turn import StaffTurn, split_code
 from handlers.ports import UnitOfWork
-from handlers.replies import Reply
+from handlers.replies import Choice, Reply
 from handlers.text import fold, match_choice, row_id, shorten
 from models.case import Case
 from models.staff import StaffPrompt
 
 C = StaffCommand
 PROMPT_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class TypedPick:
+    """A choice typed instead of pressed: what it picks, its label, and whether it came from a card."""
+
+    pick: Pick
+    label: str
+    from_card: bool
+
+
 STAFF_TOKEN = "s:"  # noqa: S105 - a choice token prefix: staff buttons start with it, citizens' never do
 LOOK_BACK = 10  # how many of a chat's latest messages a typed choice looks through for its list
+REPLY_KEY = "#"  # an answer to a person's own event is keyed <event>#<n>; mail (cards) never is
+# Card actions that decide at once (the others ask a question that names the case): typed after a card,
+# they are confirmed first.
+DECIDE_AT_ONCE = frozenset({"acc", "apr", "rsub", "rcan"})
+NOTHING = "nothing"  # the "no" of a confirmation
 SHARED = frozenset(SHARED_COMMANDS.values())  # a citizen typing these means the citizen version
 # Commands that hold a citizen's identity or a secret link: never in a group.
 PRIVATE_ONLY = frozenset({C.ENTER, C.INVITE, C.STAFF})
@@ -363,7 +380,7 @@ class OfficeRouter:
             prompt = await self._prompt(turn)
             typed = await self._typed_pick(turn, prompt)
             if typed is not None:
-                await self._button(turn, typed)
+                await self._typed(turn, typed)
             elif prompt is not None:
                 await self._answer(turn, prompt, turn.event.payload)
 
@@ -386,32 +403,78 @@ class OfficeRouter:
             return True
         typed = await self._typed_pick(turn, prompt)
         if typed is not None:
-            await self._button(turn, typed)
+            await self._typed(turn, typed)
             return True
         if prompt is not None:
             await self._answer(turn, prompt, turn.event.payload)
             return True
         return False
 
-    async def _typed_pick(self, turn: StaffTurn, prompt: StaffPrompt | None) -> Pick | None:
+    async def _typed(self, turn: StaffTurn, typed: TypedPick) -> None:
+        """A choice typed after a card that decides at once (accept, approve, submit) acts only once
+        confirmed, naming the case: a new card may have arrived between reading one and typing, and a number
+        does not say which card it meant. Any other choice acts as pressing would: those that decide later
+        ask a question naming the case, and a list in answer to the person's own action is theirs."""
+        parts = typed.pick.token.split(":", 3)
+        action = parts[1] if len(parts) > 1 else ""
+        target = row_id(parts[2]) if len(parts) > 2 else None
+        if not typed.from_card or action not in DECIDE_AT_ONCE or target is None:
+            await self._button(turn, typed.pick)
+            return
+        command = CASE_BUTTONS[action][0]
+        if turn.actor is None or not turn.actor.may(command):
+            turn.refuse()
+            return
+        case = await turn.case_by_id(target)
+        if case is None:
+            return
+        turn.say_text(
+            turn.t(
+                Msg.OFFICE_TYPED_CONFIRM,
+                action=typed.label,
+                code=case.code,
+                kind=turn.desk.kind_label(case.kind),
+                field=await turn.desk.field_label(case.field_slug),
+            ),
+            [
+                Choice(typed.pick.token, turn.t(Msg.OFFICE_TYPED_YES, action=typed.label)),
+                Choice(f"{STAFF_TOKEN}{NOTHING}", turn.t(Msg.OFFICE_TYPED_NO)),
+            ],
+        )
+
+    async def _typed_pick(self, turn: StaffTurn, prompt: StaffPrompt | None) -> TypedPick | None:
         """A number or a whole label typed after the latest list of choices the chat received picks from it,
         as pressing its button would — on channels without buttons (Zalo, the console) that is the only way
         to use a card. Only when that latest list is the office's own (a card, a staff question): if it is a
-        citizen question (staff are citizens too), the citizen conversation answers the text; and while a
-        question is pending, only its own list counts (an older card's list never takes a free answer)."""
+        citizen question (staff are citizens too), the citizen conversation answers the text. While a
+        question waits for words, only a list given since it was asked, in answer to this person, counts:
+        never a card, never an older list."""
         payload = turn.event.payload
         if not isinstance(payload, Text):
             return None
-        for row in await turn.uow.outbox.latest_to(turn.event.channel, turn.event.chat_id, limit=LOOK_BACK):
+        rows = await turn.uow.outbox.latest_to(turn.event.channel, turn.event.chat_id, limit=LOOK_BACK)
+        floor = None
+        if prompt is not None:
+            asked = [row.id for row in rows if row.delivery_key.startswith(f"{prompt.asked_in}#")]
+            if not asked:
+                return None  # the question is too far back to tell what a number would mean
+            floor = min(asked)
+        for row in rows:
+            if floor is not None and row.id < floor:
+                return None
             shown = Reply.from_payload(row.payload)
             if not shown.choices:
                 continue
-            if prompt is not None and not row.delivery_key.startswith(f"{prompt.asked_in}#"):
-                return None  # a question waits for words: only its own list may take a number
+            from_card = REPLY_KEY not in row.delivery_key  # mail (a card), not an answer to this person
+            if prompt is not None and from_card:
+                return None
             if not all(choice.token.startswith(STAFF_TOKEN) for choice in shown.choices):
                 return None
             index = match_choice(payload.text, [choice.label for choice in shown.choices], allow_prefix=False)
-            return Pick(shown.choices[index].token, shown.ask_seq) if index is not None else None
+            if index is None:
+                return None
+            choice = shown.choices[index]
+            return TypedPick(Pick(choice.token, shown.ask_seq), choice.label, from_card)
         return None
 
     async def _prompt(self, turn: StaffTurn) -> StaffPrompt | None:
@@ -461,6 +524,9 @@ class OfficeRouter:
         target = row_id(parts[2]) if len(parts) > 2 else None
         argument = parts[3] if len(parts) > 3 else ""
         actor = turn.actor
+        if action == NOTHING:
+            turn.say(Msg.OFFICE_TYPED_CANCELLED)
+            return
         if action in FLOW_BUTTONS:
             await self._flow_button(turn, pick, FLOW_BUTTONS[action])
             return
@@ -520,7 +586,7 @@ class OfficeRouter:
         if case is None:
             await turn.clear_prompt()
             return
-        if prompt.action == "result_files" and isinstance(payload, SharedFile):
+        if prompt.action in ("result", "result_files") and isinstance(payload, SharedFile):
             await results.take_result_file(turn, case, payload)
             return
         if not isinstance(payload, Text) or not payload.text.strip():
@@ -530,6 +596,7 @@ class OfficeRouter:
 
 
 JOIN_COMMANDS = ("/thamgia", "/join")
+JOIN_WORD = "thamgia"  # typed on Zalo, the slash is often left out: then only a well-formed code joins
 
 
 def _invite_token(payload: Payload) -> str | None:
@@ -542,6 +609,9 @@ def _invite_token(payload: Payload) -> str | None:
     if command in JOIN_COMMANDS:
         code = admin.typed_code(rest)
         return code if 0 < len(code) <= 40 else ""
+    if command == JOIN_WORD:
+        code = admin.typed_code(rest)
+        return code if admin.looks_like_code(code) else None
     words = rest.split()
     if (
         command not in ("/start", "/batdau")

@@ -193,7 +193,12 @@ async def test_a_zalo_group_linked_by_an_admin_gets_the_cards_and_takes_numbers_
         assert any("Đã kết nối nhóm này" in text for text in harness.fake.texts_to(group))
         code = await file_petition(harness.person(CITIZEN))
         await harness.fake.wait_until(lambda: any(t.startswith(code) for t in harness.fake.texts_to(group)))
-        await clerk.send(zb.text(CLERK, "@Bot Nghe Dân 1", group=group))  # «Thụ lý» on the card above
+        await clerk.send(zb.text(CLERK, "@Bot Nghe Dân 1", group=group))  # «Thụ lý» on the card above …
+        asked = harness.fake.texts_to(group)[-1]
+        assert f"Ông/Bà chọn «Thụ lý» cho hồ sơ {code}" in asked  # … which names the case first
+        [case] = await rows(harness, Case)
+        assert case.status is CaseStatus.MOI_TIEP_NHAN
+        await clerk.send(zb.text(CLERK, "@Bot Nghe Dân 1", group=group))
         [case] = await rows(harness, Case)
         assert case.status is CaseStatus.DA_THU_LY
         assert any(f"Đã thụ lý hồ sơ {code}" in text for text in harness.fake.texts_to(group))

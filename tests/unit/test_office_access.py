@@ -180,7 +180,7 @@ async def test_invitations_work_once_and_expire(world: World, people: dict[str, 
     assert (await newcomer.say("/viec")).startswith("Phòng Kinh tế hiện không có hồ sơ")
     stranger = world.person("8301")
     invalid = (
-        "Liên kết mời không hợp lệ, đã được dùng hoặc đã hết hạn. Đề nghị quản trị viên tạo liên kết mới."
+        "Mã mời không hợp lệ, đã được dùng hoặc đã hết hạn. Đề nghị quản trị viên tạo mã mời mới (/moi)."
     )
     assert await stranger.say(link) == invalid
     late = (await admin.say("/moi clerk")).splitlines()[-1]
@@ -195,12 +195,17 @@ async def test_an_invitation_code_is_typed_in_any_case_with_or_without_dashes(
     code = (await people["admin"].say("/moi clerk")).splitlines()[-1].removeprefix("/thamgia ")
     typed = code.replace("-", " ").lower()
     newcomer = world.person("8302")
-    assert await newcomer.say(f"/thamgia {typed}") == (
+    assert await newcomer.say(f"thamgia {typed}") == (
         "Chào mừng đến với Nghe Dân. Xin cho biết họ và tên để đồng nghiệp nhận ra."
     )
     assert await world.person("8303").say("/thamgia") == (
-        "Liên kết mời không hợp lệ, đã được dùng hoặc đã hết hạn. Đề nghị quản trị viên tạo liên kết mới."
+        "Mã mời không hợp lệ, đã được dùng hoặc đã hết hạn. Đề nghị quản trị viên tạo mã mời mới (/moi)."
     )
+
+
+async def test_the_word_thamgia_in_a_sentence_is_not_taken_for_an_invitation(world: World) -> None:
+    reply = await world.person("8304").say("thamgia hoi nghi doi thoai thang sau")
+    assert "Mã mời" not in reply
 
 
 async def test_an_invitation_link_is_never_made_in_a_group(world: World, people: dict[str, Member]) -> None:

@@ -136,7 +136,9 @@ async def test_a_draft_can_be_dropped_and_a_file_needs_the_text_first(
     clerk, _, officer = cast
     code = await assigned_case(world, clerk)
     await officer.say(f"/ketqua {code}")
-    assert await officer.send_file("anh.jpg") == "Xin trả lời bằng chữ."
+    assert (
+        await officer.send_file("anh.jpg") == "Xin gửi nội dung trả lời trước, sau đó mới gửi tệp kèm theo."
+    )
     await officer.say(ANSWER)
     assert await officer.press("Hủy") == f"Đã hủy kết quả đang soạn của hồ sơ {code}."
     assert [r.status for r in store(world).store.all(CaseResult)] == [ResultStatus.DISCARDED]

@@ -49,3 +49,48 @@ async def test_while_a_question_waits_for_words_an_older_card_never_takes_the_an
     reply = await clerk.say("1")  # the note's text, not «Thụ lý» on the card above
     assert case_of(world, code).status is CaseStatus.MOI_TIEP_NHAN
     assert code in reply
+
+
+async def test_accepting_by_a_typed_number_names_the_case_and_waits_for_a_yes(world: World) -> None:
+    """A second card may arrive between reading one and typing: a choice that decides at once is confirmed
+    first, naming the case it will act on."""
+    clerk = await world.staff("9001", "Trần Thị Văn", Role.CLERK)
+    first = await world.citizen("5001").file_petition(content=ROAD)
+    second = await world.citizen("5002").file_petition(content=ROAD.replace("10 mét", "20 mét"))
+    asked = await clerk.say("1")  # «Thụ lý»: the latest card is the second case's
+    assert asked.startswith(f"Ông/Bà chọn «Thụ lý» cho hồ sơ {second} · Phản ánh · Giao thông, hạ tầng.")
+    assert case_of(world, second).status is CaseStatus.MOI_TIEP_NHAN
+    assert await clerk.say("2") == "Đã thôi; hồ sơ không thay đổi gì."
+    assert case_of(world, second).status is CaseStatus.MOI_TIEP_NHAN
+    await clerk.say(f"/hoso {first}")
+    asked = await clerk.say("1")  # the case view the clerk asked for: its list is theirs, no second card
+    assert asked == f"Đã thụ lý hồ sơ {first} và thông báo cho người gửi."
+
+
+async def test_a_unit_officer_submits_a_result_by_number_after_attaching_a_photo(world: World) -> None:
+    clerk = await world.staff("9001", "Trần Thị Văn", Role.CLERK)
+    officer = await world.staff("9003", "Phạm Văn Kinh", (Role.UNIT, "KT"))
+    code = await world.citizen("5001").file_petition(content=ROAD)
+    await clerk.say(f"/phancong {code} KT")
+    await officer.say(f"/ketqua {code}")
+    assert (
+        await officer.send_file("hien-truong.jpg")
+        == "Xin gửi nội dung trả lời trước, sau đó mới gửi tệp kèm theo."
+    )
+    await officer.say(
+        "Đã đổ bê tông lại 10 mét đường, khơi thông rãnh thoát nước hai bên, nghiệm thu ngày 14/5."
+    )
+    assert "Đã nhận tệp" in await officer.send_file("hien-truong.jpg")
+    submitted = await officer.say("1")  # «Trình duyệt», from the answer to the photo
+    assert submitted.startswith(f"Đã trình kết quả hồ sơ {code}")
+
+
+async def test_a_card_is_not_sent_again_when_nothing_on_it_changed(world: World) -> None:
+    """On Zalo a changed card arrives as a new message: one that would look the same is not sent at all."""
+    clerk = await world.staff("9001", "Trần Thị Văn", Role.CLERK)
+    officer = await world.staff("9003", "Phạm Văn Kinh", (Role.UNIT, "KT"))
+    code = await world.citizen("5001").file_petition(content=ROAD)
+    await clerk.say(f"/phancong {code} KT")
+    cards = [reply for reply in world.inbox("9001") if reply.text.startswith(code)]
+    await officer.say(f"/tiendo {code} Đã khảo sát hiện trường, chuẩn bị vật liệu để sửa.")
+    assert [reply for reply in world.inbox("9001") if reply.text.startswith(code)] == cards
