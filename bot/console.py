@@ -15,7 +15,7 @@ from bot.render import TextStyle, as_text
 from handlers.catalogue import Catalogue
 from handlers.catalogue.keys import Msg
 from handlers.delivery import Outcome, Outgoing, SendResult
-from handlers.events import ChatEvent, Payload, SharedFile, SharedLocation, Text
+from handlers.events import ChatEvent, Payload, SharedFile, SharedLocation, Surface, Text
 from handlers.office.admin import grant
 from handlers.replies import Reply
 from handlers.text import fold
@@ -29,9 +29,9 @@ OFFICE_GROUP = "demo-office"  # the demo's office group chat
 QUIT_WORDS = frozenset({"/thoat", "/quit", "/exit"})
 
 
+CONSOLE_SURFACE = Surface(location=True, documents=True)  # /vitri and /tep stand in for sharing
 CONSOLE_STYLE = TextStyle(
     choice_line=Msg.CONSOLE_CHOICE_LINE,
-    contact=Msg.CONSOLE_REQUEST_CONTACT,
     location=Msg.CONSOLE_REQUEST_LOCATION,
     file=Msg.CONSOLE_ATTACH_HINT,
 )
@@ -260,6 +260,7 @@ async def run_console(
             event_key=f"console:{uuid.uuid4().hex}",
             group=stage.in_group,
             replying=stage.in_group,  # in the console, what is typed in the group answers the bot
+            surface=CONSOLE_SURFACE,
         )
         result = await app.conversation.handle(event)
         if result.claimed:

@@ -59,6 +59,21 @@ Payload = Text | Pick | SharedContact | SharedLocation | SharedFile | Unsupporte
 
 
 @dataclass(frozen=True)
+class Surface:
+    """What a channel lets a person do besides typing, so the questions never ask for the impossible: press
+    buttons, share a place, share their contact, send documents (not only photos)."""
+
+    buttons: bool = False
+    location: bool = False
+    contact: bool = False
+    documents: bool = False
+
+
+TYPING_ONLY = Surface()
+EVERYTHING = Surface(buttons=True, location=True, contact=True, documents=True)
+
+
+@dataclass(frozen=True)
 class ChatEvent:
     """One message or button press from a chat, with who sent it and where replies go.
 
@@ -77,6 +92,7 @@ class ChatEvent:
     group: bool = False
     replying: bool = False
     command_menu: bool = False  # the channel lists the commands itself (Telegram's menu button)
+    surface: Surface = TYPING_ONLY
 
 
 # What the database keeps of a sender's ids and files (``character varying(n)`` columns).

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 
 from handlers.conversation.engine import ConversationEngine, TurnResult
 from handlers.events import (
+    EVERYTHING,
     ChatEvent,
     Payload,
     Pick,
     SharedContact,
     SharedFile,
     SharedLocation,
+    Surface,
     Text,
     Unsupported,
 )
@@ -33,6 +35,7 @@ class Chat:
     transcript: list[tuple[str, list[Reply]]] = field(default_factory=list)
     results: list[TurnResult] = field(default_factory=list)
     language_code: str | None = None
+    surface: Surface = EVERYTHING  # a channel with buttons and sharing (Telegram); Zalo's Bot has none
 
     async def _send(self, payload: Payload, shown: str, *, event_key: str | None = None) -> list[Reply]:
         event = ChatEvent(
@@ -43,6 +46,7 @@ class Chat:
             at=self.clock.now(),
             event_key=event_key or f"test:{self.chat_id}:{next(_keys)}",
             language_code=self.language_code,
+            surface=self.surface,
         )
         result = await self.engine.handle(event)
         self.results.append(result)

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from handlers.catalogue import Catalogue
 from handlers.conversation.engine import ConversationEngine
-from handlers.events import ChatEvent, Payload, Pick, SharedFile, Text
+from handlers.events import EVERYTHING, ChatEvent, Payload, Pick, SharedFile, Text
 from handlers.office.admin import grant
 from handlers.office.arrivals import OfficeArrivals
 from handlers.office.services import Office
@@ -51,6 +51,7 @@ class Member:
             event_key=f"office:{self.account}:{next(_keys)}",
             group=group is not None,
             replying=replying,
+            surface=EVERYTHING,
         )
         result = await self.world.engine.handle(event)
         await self.world.settle()

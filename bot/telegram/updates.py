@@ -11,6 +11,7 @@ from aiogram.types import Message, Update
 from pydantic import ValidationError
 
 from handlers.events import (
+    EVERYTHING,
     ID_LIMIT,
     ChatEvent,
     Payload,
@@ -112,6 +113,7 @@ def _message(update_id: int, message: Message, payload: Payload, at: datetime) -
         language_code=message.from_user.language_code,
         group=group,
         command_menu=True,
+        surface=EVERYTHING,
         replying=bool(replied is not None and replied.from_user is not None and replied.from_user.is_bot),
     )
     return Incoming(update_id, event=event)
@@ -178,6 +180,7 @@ def _callback(update: Update, at: datetime) -> Incoming:
         language_code=query.from_user.language_code,
         group=group,
         command_menu=True,
+        surface=EVERYTHING,
     )
     return Incoming(update.update_id, event=event, button=button)
 
@@ -203,6 +206,7 @@ def _fallback(raw: dict[str, Any], update_id: int | None, at: datetime) -> Incom
                 at=at,
                 event_key=event_key(update_id),
                 command_menu=True,
+                surface=EVERYTHING,
             )
             return Incoming(update_id, event=event)
     return Incoming(update_id)

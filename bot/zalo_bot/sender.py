@@ -28,8 +28,6 @@ QUOTA_WAIT = 60.0  # 429 means the plan's quota: no retry_after is given, so wai
 STYLE = TextStyle(
     choice_line=Msg.NUMBERED_LINE,
     choose_hint=Msg.NUMBERED_HINT,
-    contact=Msg.ZALO_BOT_CONTACT,
-    location=Msg.ZALO_BOT_LOCATION,
     file=Msg.ZALO_BOT_FILE,
     updated=Msg.NUMBERED_UPDATED,
 )

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.zalo_bot.client import CHANNEL
-from handlers.events import ChatEvent, Payload, SharedFile, Text, Unsupported
+from handlers.events import TYPING_ONLY, ChatEvent, Payload, SharedFile, Text, Unsupported
 from models.enums import AttachmentKind
 
 TEXT = "message.text.received"
@@ -72,6 +72,7 @@ def read_update(update: dict[str, Any], at: datetime) -> ChatEvent | None:
         event_key=event_key(update),
         group=group,
         replying=group,
+        surface=TYPING_ONLY,  # no buttons, no location or contact sharing, photos but no documents
     )
 
 

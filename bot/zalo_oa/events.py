@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.zalo_oa import CHANNEL
 from handlers.events import (
+    EVERYTHING,
     ChatEvent,
     Payload,
     Pick,
@@ -100,7 +101,16 @@ def read_event(body: dict[str, Any], at: datetime, oa_id: str) -> Inbound:
 
 
 def _event(chat: str, user: str, payload: Payload, at: datetime, key: str) -> ChatEvent:
-    return ChatEvent(channel=CHANNEL, chat_id=chat, sender_id=user, payload=payload, at=at, event_key=key)
+    # Buttons (when the choices fit), Zalo's own location sharing, the contact form, PDF and Word files.
+    return ChatEvent(
+        channel=CHANNEL,
+        chat_id=chat,
+        sender_id=user,
+        payload=payload,
+        at=at,
+        event_key=key,
+        surface=EVERYTHING,
+    )
 
 
 def _id(value: object) -> str | None:

@@ -251,7 +251,8 @@ class OASender:
     def _form(self, language: str) -> dict[str, Any]:
         """The "share your details" form: one tap sends the name, phone and address Zalo holds."""
         element: dict[str, str] = {
-            "title": self._catalogue.text(language, Msg.ZALO_OA_FORM_TITLE),
+            # The question says «bấm "Gửi số điện thoại"»: the form carries that title.
+            "title": self._catalogue.text(language, Msg.IDENTITY_PHONE_SHARE),
             "subtitle": self._catalogue.text(language, Msg.ZALO_OA_FORM_SUBTITLE),
         }
         if self._settings.info_image_url:

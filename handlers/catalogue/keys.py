@@ -226,7 +226,6 @@ class Msg(StrEnum):
     # console
     CONSOLE_INTRO = "console.intro"
     CONSOLE_CHOICE_LINE = "console.choice_line"
-    CONSOLE_REQUEST_CONTACT = "console.request_contact"
     CONSOLE_REQUEST_LOCATION = "console.request_location"
     CONSOLE_ATTACH_HINT = "console.attach_hint"
     CONSOLE_BAD_LOCATION = "console.bad_location"
@@ -888,8 +887,6 @@ class Msg(StrEnum):
     NUMBERED_LINE = "numbered.line"
     NUMBERED_HINT = "numbered.hint"
     NUMBERED_UPDATED = "numbered.updated"
-    ZALO_BOT_CONTACT = "zalo_bot.contact"
-    ZALO_BOT_LOCATION = "zalo_bot.location"
     ZALO_BOT_FILE = "zalo_bot.file"
     FILES_LINK = "files.link"
     FILES_NOT_HERE = "files.not_here"
@@ -899,7 +896,6 @@ class Msg(StrEnum):
     WAITING_NO_PHONE = "waiting.no_phone"
     ZALO_OA_LOCATION = "zalo_oa.location"
     ZALO_OA_FILE = "zalo_oa.file"
-    ZALO_OA_FORM_TITLE = "zalo_oa.form_title"
     ZALO_OA_FORM_SUBTITLE = "zalo_oa.form_subtitle"
 
     # posters (nghedan qr)
@@ -932,3 +928,15 @@ class Msg(StrEnum):
     OFFICE_TYPED_YES = "office.typed_yes"
     OFFICE_TYPED_NO = "office.typed_no"
     OFFICE_TYPED_CANCELLED = "office.typed_cancelled"
+
+    # the typed forms of sentences that speak of buttons, shared places or phone numbers, or documents
+    COMMON_EXPECTS_CHOICE_TYPED = "common.expects_choice_typed"
+    COMMON_EXPECTS_LOCATION_TYPED = "common.expects_location_typed"
+    COMMON_EXPECTS_PHONE_TYPED = "common.expects_phone_typed"
+    HELP_CHOOSE = "help.choose"
+    HELP_CHOOSE_TYPED = "help.choose_typed"
+    LOCATION_ASK_TYPED = "location.ask_typed"
+    IDENTITY_PHONE_ASK_TYPED = "identity.phone_ask_typed"
+    ATTACHMENTS_ASK_PHOTOS = "attachments.ask_photos"
+    DIALOGUE_ASK_PHONE_TYPED = "dialogue.ask_phone_typed"
+    DIALOGUE_EXPECTS_PHONE_TYPED = "dialogue.expects_phone_typed"

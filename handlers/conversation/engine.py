@@ -367,6 +367,7 @@ class ConversationEngine:
             await cancel_draft(turn)
         elif command is Command.HELP:
             turn.say(Msg.HELP_GENERAL)
+            turn.say(Msg.HELP_CHOOSE)
             turn.say(Msg.HELP_CURRENT_STEP, step_help=turn.t(STEPS[step].help))
             await reask(turn)
         elif command is Command.TRACK and parsed.argument:

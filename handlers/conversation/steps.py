@@ -837,6 +837,7 @@ async def answer_menu(turn: Turn, answer: Answer) -> None:
         await reask(turn)
     elif answer == Chosen("help"):
         turn.say(Msg.HELP_GENERAL)
+        turn.say(Msg.HELP_CHOOSE)
         await reask(turn)
     elif isinstance(answer, Text) and len(answer.text.strip()) >= turn.config.content_min:
         # Someone who just types their problem should not have to learn the menu first.

@@ -22,6 +22,19 @@ from models.commune import Commune, Field, Village
 from models.conversation import Conversation
 from models.enums import CaseKind, CaseStatus
 
+# Sentences that speak of something only some channels offer: the ability, and the sentence without it.
+TYPED_FORMS: dict[Msg, tuple[str, Msg]] = {
+    Msg.COMMON_EXPECTS_CHOICE: ("buttons", Msg.COMMON_EXPECTS_CHOICE_TYPED),
+    Msg.HELP_CHOOSE: ("buttons", Msg.HELP_CHOOSE_TYPED),
+    Msg.LOCATION_ASK: ("location", Msg.LOCATION_ASK_TYPED),
+    Msg.COMMON_EXPECTS_LOCATION: ("location", Msg.COMMON_EXPECTS_LOCATION_TYPED),
+    Msg.IDENTITY_PHONE_ASK: ("contact", Msg.IDENTITY_PHONE_ASK_TYPED),
+    Msg.COMMON_EXPECTS_PHONE: ("contact", Msg.COMMON_EXPECTS_PHONE_TYPED),
+    Msg.DIALOGUE_ASK_PHONE: ("contact", Msg.DIALOGUE_ASK_PHONE_TYPED),
+    Msg.DIALOGUE_EXPECTS_PHONE: ("contact", Msg.DIALOGUE_EXPECTS_PHONE_TYPED),
+    Msg.ATTACHMENTS_ASK: ("documents", Msg.ATTACHMENTS_ASK_PHOTOS),
+}
+
 
 class Turn:
     """The state of one chat for the length of one event, plus the replies being written to it."""
@@ -72,6 +85,11 @@ class Turn:
             self._citizen.language = language
 
     def t(self, key: Msg, **params: object) -> str:
+        """The sentence in the citizen's language and the commune's words — in its typed form where the
+        channel cannot do what it would ask (press a button, share a place or a phone number, send a file)."""
+        variant = TYPED_FORMS.get(key)
+        if variant is not None and not getattr(self.event.surface, variant[0]):
+            key = variant[1]
         defaults: dict[str, object] = {"channel": self.catalogue.text(self.language, self.channel_key)}
         if self.commune is not None:
             defaults["commune"] = (

@@ -78,8 +78,7 @@ def test_one_person_plays_citizen_clerk_unit_and_leader_through_a_whole_case(tmp
         answer,
         "1",  # Trình duyệt
         "/as leader",
-        "1",  # Duyệt và gửi, on the review card in the office group …
-        "1",  # … confirmed, since a typed number does not say which card it meant
+        "/duyet PT-26-00001",  # the latest list in the group is the triage card's update: say which case
         "/as citizen",
         "/tracuu PT-26-00001",
     ]
@@ -91,6 +90,5 @@ def test_one_person_plays_citizen_clerk_unit_and_leader_through_a_whole_case(tmp
     assert "Đã phân công hồ sơ PT-26-00001 cho Phòng Kinh tế." in out
     assert "• PT-26-00001 · Phản ánh · Giao thông, hạ tầng · Đang giải quyết · KT" in out
     assert "KẾT QUẢ CHỜ DUYỆT — hồ sơ PT-26-00001 (Phòng Kinh tế)" in out
-    assert "Ông/Bà chọn «Duyệt và gửi» cho hồ sơ PT-26-00001 · Phản ánh · Giao thông, hạ tầng." in out
     assert f"── Gửi Người dân ──\nUBND xã Phú Thịnh trả lời hồ sơ PT-26-00001 của Ông/Bà:\n{answer}" in out
     assert "Tình trạng: Đã có kết quả" in out.split("> /tracuu PT-26-00001")[1]

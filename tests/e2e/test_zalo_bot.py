@@ -47,7 +47,8 @@ async def file_petition(citizen: ZaloPerson) -> str:
     await citizen.choose("Phản ánh")
     await citizen.choose("Giao thông")
     location = await citizen.say(CONTENT)
-    assert "gõ địa chỉ bằng chữ" in location[-1]  # no location sharing on the Bot Platform
+    assert "Xin Ông/Bà gõ địa chỉ" in location[-1]  # no location sharing on the Bot Platform
+    assert "vị trí" not in location[-1]
     await citizen.say("gần cổng trường, xóm Đồng Bầu")  # the village is read from the address
     await citizen.send(zb.image(citizen.chat_id, "https://photo-stal-29.zdn.vn/duong-sut.jpg", "chỗ sụt"))
     await citizen.choose("Xong")
