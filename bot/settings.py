@@ -46,16 +46,15 @@ class IntakeSettings(BaseModel):
         )
 
 
-class DeliverySettings(BaseModel):
-    """Sending limits (Telegram: ~30 msg/s per bot, ~1/s per private chat, 20/min per group). With several
-    workers, only the elected leader sends queued traffic, so these are whole-deployment figures."""
+class SendingRates(BaseModel):
+    """How fast a channel may be sent to, as caps the sender keeps (messages a second for the whole bot and
+    for bulk notices, per chat with a burst). A channel without groups counts a chat's per-minute cap from
+    its per-second one."""
 
     global_per_second: float = Field(default=30.0, gt=0)
     bulk_per_second: float = Field(default=25.0, gt=0)
     chat_per_second: float = Field(default=1.0, gt=0)
     chat_burst: int = Field(default=3, ge=1)
-    group_per_minute: float = Field(default=20.0, gt=0)
-    poll_seconds: float = Field(default=1.0, gt=0)
 
     def limits(self) -> RateLimits:
         return RateLimits(
@@ -63,8 +62,22 @@ class DeliverySettings(BaseModel):
             bulk_per_second=min(self.bulk_per_second, self.global_per_second),
             chat_per_second=self.chat_per_second,
             chat_burst=self.chat_burst,
-            group_per_minute=self.group_per_minute,
+            group_per_minute=self._group_per_minute(),
         )
+
+    def _group_per_minute(self) -> float:
+        return self.chat_per_second * 60
+
+
+class DeliverySettings(SendingRates):
+    """Sending limits (Telegram: ~30 msg/s per bot, ~1/s per private chat, 20/min per group). With several
+    workers, only the elected leader sends queued traffic, so these are whole-deployment figures."""
+
+    group_per_minute: float = Field(default=20.0, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
+
+    def _group_per_minute(self) -> float:
+        return self.group_per_minute
 
 
 class OfficeSettings(BaseModel):
@@ -130,7 +143,7 @@ class TelegramSettings(BaseModel):
     webhook_path: str = "/telegram/webhook"
 
 
-class ZaloBotSettings(BaseModel):
+class ZaloBotSettings(SendingRates):
     """The Zalo Bot Platform (bot.zaloplatforms.com): a token from «Zalo Bot Manager». With a webhook URL,
     ``nghedan run --webhook`` registers it; without, ``nghedan run`` polls. Zalo documents no sending rate:
     the caps are cautious guesses (README), and 429 (quota exceeded) backs off."""
@@ -142,20 +155,9 @@ class ZaloBotSettings(BaseModel):
     webhook_path: str = "/zalo/webhook"
     global_per_second: float = Field(default=10.0, gt=0)
     bulk_per_second: float = Field(default=5.0, gt=0)
-    chat_per_second: float = Field(default=1.0, gt=0)
-    chat_burst: int = Field(default=3, ge=1)
-
-    def limits(self) -> RateLimits:
-        return RateLimits(
-            global_per_second=self.global_per_second,
-            bulk_per_second=min(self.bulk_per_second, self.global_per_second),
-            chat_per_second=self.chat_per_second,
-            chat_burst=self.chat_burst,
-            group_per_minute=self.chat_per_second * 60,
-        )
 
 
-class ZaloOASettings(BaseModel):
+class ZaloOASettings(SendingRates):
     """A Zalo Official Account (Open API v3) through an app at developers.zalo.me. The OA has no polling:
     its webhook is served whenever it is configured. ``secret_key`` is the «OA Secret Key» of the app's
     Webhook page (it signs events); ``app_secret`` the app's own secret (OAuth, and the key the stored tokens
@@ -178,22 +180,12 @@ class ZaloOASettings(BaseModel):
     paid_replies: bool = False
     global_per_second: float = Field(default=20.0, gt=0)
     bulk_per_second: float = Field(default=10.0, gt=0)
-    chat_per_second: float = Field(default=1.0, gt=0)
     chat_burst: int = Field(default=5, ge=1)
 
     @property
     def configured(self) -> bool:
         return bool(
             self.app_id and self.oa_id and self.app_secret is not None and self.secret_key is not None
-        )
-
-    def limits(self) -> RateLimits:
-        return RateLimits(
-            global_per_second=self.global_per_second,
-            bulk_per_second=min(self.bulk_per_second, self.global_per_second),
-            chat_per_second=self.chat_per_second,
-            chat_burst=self.chat_burst,
-            group_per_minute=self.chat_per_second * 60,
         )
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import aiohttp
 from pydantic import SecretStr
-from sqlalchemy import func, select
 
 from bot.bootstrap import App, bootstrap
 from bot.communes_file import DEMO_COMMUNE, read_commune_file
@@ -22,11 +21,8 @@ from bot.telegram.runtime import SECRET_HEADER, TelegramChannel, webhook_secret
 from handlers.communes import import_commune
 from handlers.office.admin import grant
 from handlers.text import fold
-from models.enums import OutboxStatus
-from models.outbox import OutboxMessage
-from models.processed import ProcessedEvent
 from models.staff import Role
-from store.uow import SqlUnitOfWork
+from tests.e2e.store_probe import is_processed, unsent
 from tests.fakes import FakeTimer, ManualClock
 from tests.telegram_fake import updates as tg
 from tests.telegram_fake.server import FakeTelegram
@@ -60,19 +56,10 @@ class Harness:
     http: aiohttp.ClientSession | None = None
 
     async def processed(self, update_id: int) -> bool:
-        async with self.app.uow_factory() as uow:
-            assert isinstance(uow, SqlUnitOfWork)
-            return await uow.session.get(ProcessedEvent, f"telegram:{update_id}") is not None
+        return await is_processed(self.app, f"telegram:{update_id}")
 
     async def unsent(self, chat_id: int) -> int:
-        async with self.app.uow_factory() as uow:
-            assert isinstance(uow, SqlUnitOfWork)
-            query = select(func.count()).where(
-                OutboxMessage.chat_id == str(chat_id),
-                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                OutboxMessage.next_attempt_at <= self.clock.now(),
-            )
-            return int(await uow.session.scalar(query) or 0)
+        return await unsent(self.app, "telegram", str(chat_id), self.clock.now())
 
     async def deliver(self, update: dict[str, Any]) -> int:
         """Hand an update to the bot the way the service receives them, and wait until it is handled."""

@@ -11,7 +11,6 @@ from typing import Any, Protocol
 
 import aiohttp
 from pydantic import SecretStr
-from sqlalchemy import func, select
 
 from bot.bootstrap import App, bootstrap
 from bot.service import Service, links_of
@@ -19,11 +18,8 @@ from bot.settings import HttpSettings, Settings, ZaloBotSettings
 from bot.zalo_bot.runtime import SECRET_HEADER, ZaloBotChannel, webhook_secret
 from handlers.office.admin import grant
 from handlers.text import fold
-from models.enums import OutboxStatus
-from models.outbox import OutboxMessage
-from models.processed import ProcessedEvent
 from models.staff import Role
-from store.uow import SqlUnitOfWork
+from tests.e2e.store_probe import is_processed, unsent
 from tests.e2e.telegram_harness import no_pause, seed_demo_commune
 from tests.fakes import FakeTimer, ManualClock
 from tests.zalo_fake import bot_updates as zb
@@ -69,21 +65,10 @@ class ZaloBotHarness:
         return self.service.webhook
 
     async def processed(self, update: dict[str, Any]) -> bool:
-        key = f"{CHANNEL}:{update['message']['message_id']}"
-        async with self.app.uow_factory() as uow:
-            assert isinstance(uow, SqlUnitOfWork)
-            return await uow.session.get(ProcessedEvent, key) is not None
+        return await is_processed(self.app, f"{CHANNEL}:{update['message']['message_id']}")
 
     async def unsent(self, chat_id: str) -> int:
-        async with self.app.uow_factory() as uow:
-            assert isinstance(uow, SqlUnitOfWork)
-            query = select(func.count()).where(
-                OutboxMessage.channel == CHANNEL,
-                OutboxMessage.chat_id == chat_id,
-                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                OutboxMessage.next_attempt_at <= self.clock.now(),
-            )
-            return int(await uow.session.scalar(query) or 0)
+        return await unsent(self.app, CHANNEL, chat_id, self.clock.now())
 
     async def deliver(self, update: dict[str, Any], *, flat: bool = False) -> None:
         """Hand an update to the bot the way Zalo does (webhook POST, or getUpdates), and wait until it is

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import func, select
 
 from bot.bootstrap import App, bootstrap
 from bot.service import Service
@@ -17,10 +16,7 @@ from bot.settings import HttpSettings, Settings, ZaloOASettings
 from bot.zalo_oa.oauth import TokenGrant
 from bot.zalo_oa.runtime import ZaloOAChannel, token_store
 from handlers.text import fold
-from models.enums import OutboxStatus
-from models.outbox import OutboxMessage
-from models.processed import ProcessedEvent
-from store.uow import SqlUnitOfWork
+from tests.e2e.store_probe import is_processed, unsent
 from tests.e2e.telegram_harness import no_pause, seed_demo_commune
 from tests.e2e.zalo_bot_harness import number_for
 from tests.fakes import FakeTimer, ManualClock
@@ -69,20 +65,10 @@ class OAHarness:
         return f"http://127.0.0.1:{self.service.port}{self.app.settings.zalo_oa.webhook_path}"
 
     async def processed(self, key: str) -> bool:
-        async with self.app.uow_factory() as uow:
-            assert isinstance(uow, SqlUnitOfWork)
-            return await uow.session.get(ProcessedEvent, key) is not None
+        return await is_processed(self.app, key)
 
     async def unsent(self, chat_id: str) -> int:
-        async with self.app.uow_factory() as uow:
-            assert isinstance(uow, SqlUnitOfWork)
-            query = select(func.count()).where(
-                OutboxMessage.channel == CHANNEL,
-                OutboxMessage.chat_id == chat_id,
-                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                OutboxMessage.next_attempt_at <= self.clock.now(),
-            )
-            return int(await uow.session.scalar(query) or 0)
+        return await unsent(self.app, CHANNEL, chat_id, self.clock.now())
 
     async def deliver(self, body: dict[str, Any]) -> int:
         """Post an event as Zalo does and wait until it is handled and its chat's replies are out."""
