@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -142,7 +142,7 @@ async def bootstrap(
             uow_factory=uow_factory,
             catalogue=catalogue,
             office=office,
-            config=settings.reminders.to_config(),
+            config=replace(settings.reminders.to_config(), reply_windows=settings.reply_windows()),
         ),
         broadcasts=BroadcastRunner(
             uow_factory=uow_factory,

@@ -228,6 +228,10 @@ class Settings(BaseSettings):
     def database(self) -> str:
         return self.database_url.get_secret_value()
 
+    def reply_windows(self) -> tuple[tuple[str, int], ...]:
+        """The configured channels that may message a person only for a while after they wrote."""
+        return (("zalo_oa", self.zalo_oa.free_window_hours),) if self.zalo_oa.configured else ()
+
     def listen_address(self) -> tuple[str, int]:
         """Where ``nghedan run`` listens: ``http``, else the Telegram aliases, else 127.0.0.1:8080."""
         host = self.http.listen_host or self.telegram.listen_host or DEFAULT_LISTEN_HOST

@@ -41,6 +41,11 @@ from models.enums import OPEN_STATUSES, CaseStatus
 from models.subscription import Topic
 
 log = logging.getLogger(__name__)
+# When staff are asked to write to keep a messaging window open: between 20 and 1 hours before it closes,
+# by day (07:00–21:00 local time) — nineteen hours always hold a daytime sweep.
+WINDOW_ASK_FROM = timedelta(hours=20)
+WINDOW_ASK_UNTIL = timedelta(hours=1)
+WINDOW_DAYTIME = (time(7, 0), time(21, 0))
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class ReminderConfig:
     work_start: time = time(7, 30)
     work_end: time = time(17, 30)
     digest: bool = True
+    # Channels that may message a person only for so many hours after they last wrote (a Zalo Official
+    # Account: 48): staff there are asked, before it closes, to write once, or their cards would wait.
+    reply_windows: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -61,6 +69,7 @@ class SweepReport:
     reports: int = 0  # reminders about recurring reports
     reception: int = 0  # reception sessions: a day off flagged to the office, a reminder broadcast
     dialogues: int = 0  # dialogue reminders (each a broadcast) and results overdue
+    windows: int = 0  # staff asked to write before a channel's messaging window closes on them
 
     @property
     def messages(self) -> int:
@@ -72,6 +81,7 @@ class SweepReport:
             + self.reports
             + self.reception
             + self.dialogues
+            + self.windows
         )
 
 
@@ -126,6 +136,7 @@ class ReminderSweep:
         chats = _Chats(desk)
         # Citizens are reminded of a dialogue at its time, whatever the day; the office only at work.
         report.dialogues += await dialogue_sweep(desk, chats.office, chats.leaders, office_hours=working)
+        report.windows += await self._windows(desk, now)
         if not working:
             return
         cases = await uow.cases.queue(commune.id, statuses=sorted(OPEN_STATUSES), limit=100_000)
@@ -262,6 +273,31 @@ class ReminderSweep:
                 now=desk.now,
             )
             report.reception += reminder is not None
+
+    async def _windows(self, desk: Desk, now: datetime) -> int:
+        """Staff on a channel with a messaging window are asked, a few hours before it closes on them (by
+        day, whatever the day: cards and reminders keep coming at weekends), to write once to keep it
+        open. Once per time they last wrote."""
+        asked = 0
+        if not WINDOW_DAYTIME[0] <= local(now).time() < WINDOW_DAYTIME[1]:
+            return 0
+        if not self.config.reply_windows:
+            return 0
+        members = await desk.uow.staff.members(desk.commune.id)
+        for channel, hours in self.config.reply_windows:
+            for member in members:
+                if member.channel != channel or not member.active:
+                    continue
+                contact = await desk.uow.contacts.get(channel, member.chat_id)
+                if contact is None:
+                    continue  # never wrote: nothing can reach them there until they do
+                closes = contact.last_inbound_at + timedelta(hours=hours)
+                if not closes - WINDOW_ASK_FROM <= now < closes - WINDOW_ASK_UNTIL:
+                    continue
+                key = f"window:{channel}:{member.chat_id}:{contact.last_inbound_at.isoformat()}"
+                text = desk.t(Msg.REMINDER_WINDOW, hours=hours, time=desk.when(closes))
+                asked += await self._send(desk, None, key, [(channel, member.chat_id)], text)
+        return asked
 
     async def _send(
         self, desk: Desk, case: Case | None, key: str, chats: list[tuple[str, str]], text: str

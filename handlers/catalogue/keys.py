@@ -892,6 +892,7 @@ class Msg(StrEnum):
     FILES_NOT_HERE = "files.not_here"
     FILES_ELSEWHERE = "files.elsewhere"
     WAITING_OFFICE = "waiting.office"
+    REMINDER_WINDOW = "waiting.window"
     WAITING_CALL = "waiting.call"
     WAITING_NO_PHONE = "waiting.no_phone"
     ZALO_OA_LOCATION = "zalo_oa.location"

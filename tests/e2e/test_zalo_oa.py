@@ -276,3 +276,23 @@ async def test_a_pdf_a_citizen_sent_is_uploaded_to_the_clerk_who_opens_the_case(
         ]
         assert len(files) == 1
         assert harness.fake.rejected == []
+
+
+async def test_staff_are_asked_to_write_before_the_window_closes_on_them_once(tmp_path: Path) -> None:
+    """Staff on the OA hear nothing once 48 hours pass without writing: before that, by day, they are asked
+    once to write (the cards and reminders would otherwise wait for them)."""
+    async with running_oa(sqlite_url(tmp_path)) as harness:
+        await grant_zalo_staff_oa(harness)
+        clerk = harness.person(CLERK)
+        await clerk.say("Xin chào")  # Tuesday 08:15: the window closes on Thursday at 08:15
+        harness.clock.advance(timedelta(hours=26))  # Wednesday 10:15: too early
+        await harness.service.scheduler.tick()
+        assert not any("nhắn một tin bất kỳ" in text for text in clerk.texts)
+        harness.clock.advance(timedelta(hours=3))  # Wednesday 13:15: less than 20 hours before it closes
+        await harness.service.scheduler.tick()
+        await harness.fake.wait_until(lambda: any("nhắn một tin bất kỳ" in text for text in clerk.texts))
+        asked = next(text for text in clerk.texts if "nhắn một tin bất kỳ" in text)
+        assert "trước 08:15 ngày 14/05/2026" in asked
+        await harness.service.scheduler.tick()
+        assert sum("nhắn một tin bất kỳ" in text for text in clerk.texts) == 1
+        assert harness.fake.paid == []
