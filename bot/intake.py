@@ -30,7 +30,7 @@ from bot.webhooks import Pause
 from bot.webhooks import pause as _pause
 from handlers.conversation.engine import TurnResult
 from handlers.delivery import Outgoing, Sender
-from handlers.events import ChatEvent
+from handlers.events import ChatEvent, checked
 from handlers.ports import StoreUnavailable, UnitOfWork
 from handlers.unhandled import keep_unhandled
 
@@ -131,11 +131,12 @@ class ChatIntake:
     ) -> Taken:
         """Run one event's turn. Its replies go out in the background, then ``after`` runs (a Telegram
         button is settled only once its answer is on its way)."""
+        clean = checked(event)  # what the core may store; None: the engine drops it (a button still settles)
         async with self._locks.hold(event.chat_id):
-            if self._prepare is not None:
+            if self._prepare is not None and clean is not None:
                 try:
                     async with self.app.uow_factory() as uow:
-                        await self._prepare(uow, event)
+                        await self._prepare(uow, clean)
                         await uow.commit()
                 except StoreUnavailable:
                     self.activity.waiting()

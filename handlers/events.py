@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -108,23 +109,31 @@ def checked(event: ChatEvent) -> ChatEvent | None:
     """The event as the core may store it, or None when no reply could ever reach its sender.
 
     Everything a sender controls is cleaned here, at the door, for every channel: text without NUL,
-    control characters or lone surrogates; file names and types clipped to what is kept. Ids no channel
-    gives (empty, or longer than the columns that keep them) mean the event cannot be answered at all. A
-    file whose id is too long to keep is read as a file the bot cannot take, and answered so."""
+    control characters or lone surrogates; file names and types clipped to what is kept; an event key that
+    could not be kept replaced by its digest. Ids no channel gives (empty, or longer than the columns that
+    keep them) mean the event cannot be answered at all. A file whose id is too long to keep is read as a
+    file the bot cannot take, and answered so."""
     ids = (event.chat_id, event.sender_id)
-    if (
-        not all(0 < len(value) <= ID_LIMIT for value in ids)
-        or not 0 < len(event.event_key) <= EVENT_KEY_LIMIT
-    ):
+    if not all(0 < len(value) <= ID_LIMIT for value in ids) or not event.event_key:
         return None
     if clean_text(event.chat_id) != event.chat_id or clean_text(event.sender_id) != event.sender_id:
         return None
     payload = _clean_payload(event.payload)
     code = event.language_code
     language_code = clean_text(code)[:LANGUAGE_CODE_LIMIT] if code is not None else None
-    if payload is event.payload and language_code == code:
+    key = stored_key(event.channel, event.event_key)
+    if payload is event.payload and language_code == code and key == event.event_key:
         return event
-    return replace(event, payload=payload, language_code=language_code)
+    return replace(event, payload=payload, language_code=language_code, event_key=key)
+
+
+def stored_key(channel: str, key: str) -> str:
+    """The event's key as it can be kept: itself, or — when a sender put characters no column holds in the
+    message id it comes from, or made it too long — a digest of it (the same id, the same key)."""
+    if len(key) <= EVENT_KEY_LIMIT and clean_text(key) == key:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return f"{channel[:20]}:sha:{digest}"
 
 
 def _clean_payload(payload: Payload) -> Payload:

@@ -41,13 +41,17 @@ def unwrap(body: Any) -> dict[str, Any] | None:
     return body if "event_name" in body or "message" in body else None
 
 
-def event_key(update: dict[str, Any]) -> str:
+def event_key(update: dict[str, Any]) -> str | None:
     """``zalo_bot:<message_id>``; without one, a digest of the update (the same update, the same key)."""
     message = update.get("message")
     message_id = message.get("message_id") if isinstance(message, dict) else None
-    if isinstance(message_id, str | int) and 0 < len(str(message_id)) <= 100:
-        return f"{CHANNEL}:{message_id}"
-    digest = hashlib.sha256(json.dumps(update, sort_keys=True, default=str).encode()).hexdigest()[:40]
+    if isinstance(message_id, str | int) and not isinstance(message_id, bool) and str(message_id):
+        return f"{CHANNEL}:{message_id}"  # kept as it comes; too long or unclean, it is digested at the door
+    try:
+        serialised = json.dumps(update, sort_keys=True, default=str)
+    except (RecursionError, ValueError):
+        return None  # nested too deep to take apart: not something a person sent
+    digest = hashlib.sha256(serialised.encode("utf-8", "surrogatepass")).hexdigest()[:40]
     return f"{CHANNEL}:sha:{digest}"
 
 
@@ -63,13 +67,16 @@ def read_update(update: dict[str, Any], at: datetime) -> ChatEvent | None:
     if sender_id is None or chat_id is None:
         return None
     group = str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP"
+    key = event_key(update)
+    if key is None:
+        return None
     return ChatEvent(
         channel=CHANNEL,
         chat_id=chat_id,
         sender_id=sender_id,
         payload=_payload(str(update.get("event_name", "")), message, group=group),
         at=at,
-        event_key=event_key(update),
+        event_key=key,
         group=group,
         replying=group,
         surface=TYPING_ONLY,  # no buttons, no location or contact sharing, photos but no documents

@@ -147,12 +147,11 @@ def _payload(name: str, message: dict[str, Any], info: object) -> Payload:
             return Unsupported("other")
         file_name = file_name if isinstance(file_name, str) else ""
         kind = str(attachment.get("type") or file_name.rpartition(".")[2]).lower()
-        size = attachment.get("size")
         return SharedFile(
             AttachmentKind.DOCUMENT,
             url,
             DOCUMENT_TYPES.get(kind, "application/octet-stream"),
-            int(size) if isinstance(size, int | str) and str(size).isdigit() else 0,
+            _size(attachment.get("size")),
             file_name,
             text,
         )
@@ -166,6 +165,16 @@ def _payload(name: str, message: dict[str, Any], info: object) -> Payload:
             return SharedLocation(point.latitude, point.longitude)
         return Unsupported("location")
     return Unsupported("other")
+
+
+def _size(value: object) -> int:
+    """A file's size in bytes as Zalo gives it (a number, or digits in a string); 0 when unreadable."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return max(value, 0)
+    text = value if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else 0
 
 
 def _first_attachment(message: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,16 @@ from datetime import datetime
 import pytest
 
 from handlers.catalogue import Catalogue
-from handlers.events import ChatEvent, Pick, SharedContact, SharedFile, Text, Unsupported, checked
+from handlers.events import (
+    EVENT_KEY_LIMIT,
+    ChatEvent,
+    Pick,
+    SharedContact,
+    SharedFile,
+    Text,
+    Unsupported,
+    checked,
+)
 from handlers.office.admin import grant
 from handlers.text import clean_text
 from handlers.unhandled import keep_unhandled
@@ -58,7 +67,20 @@ def test_an_event_with_ids_no_channel_gives_is_dropped() -> None:
     assert checked(event(Text("hi"), chat_id="9" * 65)) is None
     assert checked(event(Text("hi"), sender_id="")) is None
     assert checked(event(Text("hi"), chat_id="4\x002")) is None
-    assert checked(event(Text("hi"), key="k" * 121)) is None
+    assert checked(event(Text("hi"), key="")) is None
+
+
+@pytest.mark.parametrize("key", ["k" * 121, "zalo_oa:ab\x00cd", "zalo_oa:ab\ud800cd"])
+def test_an_event_key_no_column_can_keep_becomes_its_digest_the_same_each_time(key: str) -> None:
+    first, again = checked(event(Text("hi"), key=key)), checked(event(Text("hi"), key=key))
+    assert first is not None
+    assert again is not None
+    assert first.event_key == again.event_key != key
+    assert len(first.event_key) <= EVENT_KEY_LIMIT
+    assert clean_text(first.event_key) == first.event_key
+    other = checked(event(Text("hi"), key=key + "x"))
+    assert other is not None
+    assert other.event_key != first.event_key
 
 
 def test_every_text_a_sender_controls_is_cleaned() -> None:
