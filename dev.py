@@ -69,7 +69,7 @@ def test(args: list[str]) -> int:
         checks = [
             [python, "-m", "ruff", "check", "."],
             [python, "-m", "ruff", "format", "--check", "."],
-            [python, "-m", "mypy", "models", "handlers", "store", "bot", "deadlines", "scheduler"],
+            [python, "-m", "mypy", "models", "handlers", "store", "bot", "scheduler"],
         ]
         for check in checks:
             print("$", " ".join(str(part) for part in check[1:]), flush=True)

@@ -72,10 +72,10 @@ from bot.communes_file import DEMO_COMMUNE, read_commune_file
 from bot.settings import DeliverySettings, Settings, TelegramSettings
 from bot.telegram.runtime import SECRET_HEADER, webhook_secret
 from bot.telegram.updates import CHANNEL
-from handlers.broadcast import Audience, BroadcastRunner, create
-from handlers.communes import import_commune
-from handlers.conversation.subscribe import CONSENT_VERSION
-from handlers.delivery import DeliveryConfig
+from handlers.broadcasts.engine import Audience, BroadcastRunner, create
+from handlers.cases.communes import import_commune
+from handlers.delivery.worker import DeliveryConfig
+from handlers.subscriptions.citizen import CONSENT_VERSION
 from models.broadcast import Broadcast, BroadcastKind, BroadcastStatus
 from models.citizen import Citizen
 from models.enums import OutboxStatus

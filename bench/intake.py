@@ -43,7 +43,7 @@ from bot.communes_file import DEMO_COMMUNE, read_commune_file
 from bot.service import Service, build_channels
 from bot.settings import DeliverySettings, Settings, TelegramSettings
 from bot.telegram.runtime import SECRET_HEADER, webhook_secret
-from handlers.communes import import_commune
+from handlers.cases.communes import import_commune
 from store.database import create_engine
 from tests.telegram_fake import updates as tg
 from tests.telegram_fake.server import FakeTelegram

@@ -14,18 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
 from bot.settings import Settings
-from handlers.broadcast import BroadcastConfig, BroadcastRunner
-from handlers.catalogue import Catalogue
-from handlers.classify import Classifier
-from handlers.config import IntakeConfig
-from handlers.conversation.engine import ConversationEngine
-from handlers.delivery import DeliveryConfig, OutboxDelivery, Sender
-from handlers.language import LanguageDetector
-from handlers.office.arrivals import OfficeArrivals
-from handlers.office.services import Office
-from handlers.ports import Clock
-from handlers.reachability import could_not_tell
-from handlers.reminders import ReminderSweep
+from handlers.broadcasts.engine import BroadcastConfig, BroadcastRunner
+from handlers.cases.arrivals import OfficeArrivals
+from handlers.cases.classify import Classifier
+from handlers.cases.reminders import ReminderSweep
+from handlers.cases.services import Office
+from handlers.delivery.reachability import could_not_tell
+from handlers.delivery.worker import DeliveryConfig, OutboxDelivery, Sender
+from handlers.dispatch.engine import ConversationEngine
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.config import IntakeConfig
+from handlers.kernel.language import LanguageDetector
+from handlers.kernel.ports import Clock
 from store.database import create_engine, session_factory
 from store.migrate import SchemaState, schema_state, upgrade
 from store.repositories import ReferenceCache

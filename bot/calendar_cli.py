@@ -8,16 +8,16 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.exits import EXIT_OK, EXIT_USAGE
-from deadlines.calendar import OverrideKind
-from handlers.calendar import change_day, year_listing
-from handlers.catalogue.keys import Msg
-from handlers.labels import commune_in_sentence
-from handlers.workweek import WEEKDAYS
+from handlers.cases.commune_calendar import change_day, year_listing
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.labels import commune_in_sentence
+from handlers.kernel.weekdays import WEEKDAYS
+from models.deadlines.calendar import OverrideKind
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.cli import Cli
-    from handlers.ports import UnitOfWork
+    from handlers.kernel.ports import UnitOfWork
     from models.commune import Commune
 
 

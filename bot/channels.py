@@ -10,8 +10,8 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.intake import Activity, ChatIntake
-from handlers.catalogue.keys import Msg
-from handlers.delivery import Sender
+from handlers.delivery.worker import Sender
+from handlers.kernel.catalogue.keys import Msg
 
 # How people and the command line name each channel, and what to say when its credentials are refused.
 CHANNEL_NAMES = {

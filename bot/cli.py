@@ -27,10 +27,10 @@ from bot.poster_cli import add_parsers as add_poster_parsers
 from bot.settings import ConfigFileMissing, Settings, load_settings
 from bot.tasks_cli import add_parsers as add_tasks_parsers
 from bot.zalo_oa.cli import add_parsers as add_zalo_oa_parsers
-from handlers.catalogue import Catalogue
-from handlers.catalogue.keys import Msg
-from handlers.communes import import_commune
-from handlers.ports import UnitOfWork
+from handlers.cases.communes import import_commune
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.ports import UnitOfWork
 from models.commune import Commune
 from store.database import create_engine
 from store.migrate import schema_state, upgrade

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from handlers.communes import CommuneSpec
+from handlers.cases.communes import CommuneSpec
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_COMMUNE = PROJECT_ROOT / "examples" / "commune.phu-thinh.toml"

@@ -12,13 +12,13 @@ from typing import TextIO
 
 from bot.bootstrap import App
 from bot.render import TextStyle, as_text
-from handlers.catalogue import Catalogue
-from handlers.catalogue.keys import Msg
-from handlers.delivery import Outcome, Outgoing, SendResult
-from handlers.events import ChatEvent, Payload, SharedFile, SharedLocation, Surface, Text
-from handlers.office.admin import grant
-from handlers.replies import Reply
-from handlers.text import fold
+from handlers.delivery.worker import Outcome, Outgoing, SendResult
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.events import ChatEvent, Payload, SharedFile, SharedLocation, Surface, Text
+from handlers.kernel.replies import Reply
+from handlers.kernel.text import fold
+from handlers.staff.admin import grant
 from models.enums import AttachmentKind
 from models.errors import InvalidValue
 from models.staff import Role, StaffGroup

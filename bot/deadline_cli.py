@@ -12,10 +12,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.exits import EXIT_OK, EXIT_USAGE
-from deadlines.calendar import DEFAULT_OVERRIDES, WorkCalendar
-from deadlines.rules import RULES, DeadlineError, compute
-from handlers.catalogue.keys import Msg
-from handlers.deadline_text import explain, refusal
+from handlers.cases.deadline_text import explain, refusal
+from handlers.kernel.catalogue.keys import Msg
+from models.deadlines.calendar import DEFAULT_OVERRIDES, WorkCalendar
+from models.deadlines.rules import RULES, DeadlineError, compute
 
 if TYPE_CHECKING:
     from bot.cli import Cli

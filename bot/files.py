@@ -17,11 +17,11 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from handlers.catalogue import Catalogue
-from handlers.catalogue.keys import Msg
-from handlers.delivery import Outgoing
-from handlers.ports import Clock, UnitOfWorkFactory
-from handlers.replies import file_content
+from handlers.delivery.worker import Outgoing
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.ports import Clock, UnitOfWorkFactory
+from handlers.kernel.replies import file_content
 
 ROUTE = "/files/{outbox}/{index}/{expires}/{signature}/{name}"
 LINK_LIFETIME = timedelta(days=30)

@@ -28,11 +28,11 @@ from typing import Any
 from bot.bootstrap import App
 from bot.webhooks import Pause
 from bot.webhooks import pause as _pause
-from handlers.conversation.engine import TurnResult
-from handlers.delivery import Outgoing, Sender
-from handlers.events import ChatEvent, checked
-from handlers.ports import StoreUnavailable, UnitOfWork
-from handlers.unhandled import keep_unhandled
+from handlers.delivery.worker import Outgoing, Sender
+from handlers.dispatch.engine import TurnResult
+from handlers.dispatch.unhandled import keep_unhandled
+from handlers.kernel.events import ChatEvent, checked
+from handlers.kernel.ports import StoreUnavailable, UnitOfWork
 
 log = logging.getLogger(__name__)
 

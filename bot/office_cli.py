@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING
 from bot.channels import CHANNEL_NAMES
 from bot.communes_file import PROJECT_ROOT
 from bot.exits import EXIT_OK, EXIT_USAGE
-from handlers.catalogue.keys import Msg
-from handlers.classify import Classifier, Example, read_examples, training_examples
-from handlers.classify.evaluate import Accuracy, cross_validate, held_out
-from handlers.classify.routing import suggest_unit
-from handlers.conversation.steps import valid_name
-from handlers.office.admin import StaffError, grant, remove, staff_list
+from handlers.cases.classify import Classifier, Example, read_examples, training_examples
+from handlers.cases.classify.evaluate import Accuracy, cross_validate, held_out
+from handlers.cases.classify.routing import suggest_unit
+from handlers.filing.steps import valid_name
+from handlers.kernel.catalogue.keys import Msg
+from handlers.staff.admin import StaffError, grant, remove, staff_list
 from models.staff import Role
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.cli import Cli
-    from handlers.ports import UnitOfWork
+    from handlers.kernel.ports import UnitOfWork
     from models.commune import Commune
 
 SHARED_PETITIONS = (

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.poster import PosterText
-from handlers.catalogue.keys import Msg
-from handlers.labels import commune_in_sentence
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.labels import commune_in_sentence
 
 if TYPE_CHECKING:
     from bot.cli import Cli

@@ -8,10 +8,10 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.catalogue import Catalogue
-from handlers.catalogue.keys import Msg
-from handlers.replies import InputRequest, Reply
-from handlers.text import split_at_boundary
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.replies import InputRequest, Reply
+from handlers.kernel.text import split_at_boundary
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from handlers.config import IntakeConfig
-from handlers.office.services import OfficeConfig
-from handlers.ratelimit import RateLimits
-from handlers.reminders import ReminderConfig
+from handlers.cases.reminders import ReminderConfig
+from handlers.cases.services import OfficeConfig
+from handlers.delivery.ratelimit import RateLimits
+from handlers.kernel.config import IntakeConfig
 from store.database import is_sqlite
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///nghedan.sqlite3"

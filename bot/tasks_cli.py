@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.exits import EXIT_OK, EXIT_USAGE
-from handlers.calendar import commune_calendar
-from handlers.catalogue.keys import Msg
-from handlers.formatting import local
-from handlers.labels import commune_in_sentence
-from handlers.plan import HORIZON_DAYS, Cell, describe, due_work, import_tasks
+from handlers.cases.commune_calendar import commune_calendar
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.formatting import local
+from handlers.kernel.labels import commune_in_sentence
+from handlers.plan.tasks import HORIZON_DAYS, Cell, describe, due_work, import_tasks
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.cli import Cli
-    from handlers.ports import UnitOfWork
+    from handlers.kernel.ports import UnitOfWork
     from models.commune import Commune
 
 

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from deadlines.calendar import OverrideKind
 from models.base import AwareDateTime, Base, str_enum
+from models.deadlines.calendar import OverrideKind
 
 
 class CalendarOverride(Base):

@@ -89,7 +89,7 @@ class Case(Base):
     # Urgent (khẩn): phản ánh, kiến nghị answered within the commune's shorter service level.
     urgent: Mapped[bool] = mapped_column(default=False)
     # A question sent ahead of a dialogue conference (hỏi đáp), and the reception session a petition was
-    # raised at ("2026-11-26:07:30", as ``handlers.reception.Session.key``).
+    # raised at ("2026-11-26:07:30", as ``handlers.reception.schedule.ReceptionSession.key``).
     dialogue_id: Mapped[int | None] = mapped_column(ForeignKey("dialogue_sessions.id"), default=None)
     reception_key: Mapped[str | None] = mapped_column(String(20), default=None)
     # Bumped by every update: two clerks acting on the same case at once cannot both win.

@@ -9,8 +9,8 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from handlers.ports import Clock
-from handlers.reminders import ReminderSweep, SweepReport
+from handlers.cases.reminders import ReminderSweep, SweepReport
+from handlers.kernel.ports import Clock
 from models.base import LOCAL_TZ
 
 log = logging.getLogger(__name__)

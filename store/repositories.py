@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 
-from handlers.ports import CaseDigest, ConcurrentUpdate, EventClaim
+from handlers.kernel.ports import CaseDigest, ConcurrentUpdate, EventClaim
 from models.base import Base
 from models.broadcast import Broadcast, BroadcastStatus
 from models.calendar import CalendarOverride

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers.ports import (
+from handlers.kernel.ports import (
     BroadcastRepository,
     CalendarRepository,
     CaseRepository,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from handlers.conversation.engine import ConversationEngine, TurnResult
-from handlers.events import (
+from handlers.dispatch.engine import ConversationEngine, TurnResult
+from handlers.kernel.events import (
     EVERYTHING,
     ChatEvent,
     Payload,
@@ -18,8 +18,8 @@ from handlers.events import (
     Text,
     Unsupported,
 )
-from handlers.replies import Choice, Reply
-from handlers.text import fold
+from handlers.kernel.replies import Choice, Reply
+from handlers.kernel.text import fold
 from models.enums import AttachmentKind
 from tests.fakes import ManualClock
 

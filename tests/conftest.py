@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.communes_file import DEMO_COMMUNE, read_commune_file
-from handlers.catalogue import Catalogue
-from handlers.classify import Classifier
-from handlers.communes import CommuneSpec, import_commune
-from handlers.config import IntakeConfig
-from handlers.conversation.engine import ConversationEngine
-from handlers.language import LanguageDetector
-from handlers.office.arrivals import OfficeArrivals
-from handlers.office.services import Office
-from handlers.ports import UnitOfWorkFactory
+from handlers.cases.arrivals import OfficeArrivals
+from handlers.cases.classify import Classifier
+from handlers.cases.communes import CommuneSpec, import_commune
+from handlers.cases.services import Office
+from handlers.dispatch.engine import ConversationEngine
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.config import IntakeConfig
+from handlers.kernel.language import LanguageDetector
+from handlers.kernel.ports import UnitOfWorkFactory
 from models.commune import Commune
 from models.staff import Role
 from store.database import session_factory

@@ -10,10 +10,10 @@ from typing import Any, Self, TypeVar
 
 from sqlalchemy import inspect
 
-from handlers.delivery import Outcome, Outgoing, SendResult
-from handlers.ports import CaseDigest, EventClaim
-from handlers.ratelimit import RateLimits
-from handlers.replies import Reply
+from handlers.delivery.ratelimit import RateLimits
+from handlers.delivery.worker import Outcome, Outgoing, SendResult
+from handlers.kernel.ports import CaseDigest, EventClaim
+from handlers.kernel.replies import Reply
 from models.base import LOCAL_TZ
 from models.broadcast import Broadcast, BroadcastStatus
 from models.calendar import CalendarOverride

@@ -8,16 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from handlers.catalogue import Catalogue
-from handlers.conversation.engine import ConversationEngine
-from handlers.events import EVERYTHING, ChatEvent, Payload, Pick, SharedFile, Text
-from handlers.office.admin import grant
-from handlers.office.arrivals import OfficeArrivals
-from handlers.office.services import Office
-from handlers.ports import UnitOfWorkFactory
-from handlers.reminders import ReminderSweep
-from handlers.replies import Reply
-from handlers.text import fold
+from handlers.cases.arrivals import OfficeArrivals
+from handlers.cases.reminders import ReminderSweep
+from handlers.cases.services import Office
+from handlers.dispatch.engine import ConversationEngine
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.events import EVERYTHING, ChatEvent, Payload, Pick, SharedFile, Text
+from handlers.kernel.ports import UnitOfWorkFactory
+from handlers.kernel.replies import Reply
+from handlers.kernel.text import fold
+from handlers.staff.admin import grant
 from models.base import LOCAL_TZ
 from models.case import Case, CaseEvent
 from models.commune import Commune

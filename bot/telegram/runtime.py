@@ -40,10 +40,10 @@ from bot.telegram.updates import (
     read_update,
 )
 from bot.webhooks import Pause, parse_json, pause, read_json_body, same_secret
-from handlers.catalogue.keys import Msg
-from handlers.conversation.engine import TurnResult
-from handlers.office.groups import group_moved, group_removed
-from handlers.reachability import chat_blocked, chat_unblocked
+from handlers.cases.staff_groups import group_moved, group_removed
+from handlers.delivery.reachability import chat_blocked, chat_unblocked
+from handlers.dispatch.engine import TurnResult
+from handlers.kernel.catalogue.keys import Msg
 
 log = logging.getLogger(__name__)
 

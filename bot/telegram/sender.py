@@ -34,9 +34,9 @@ from aiogram.types import (
 )
 
 from bot.render import split_text
-from handlers.delivery import Outcome, Outgoing, SendResult
-from handlers.ratelimit import RateLimits
-from handlers.replies import InputRequest, Reply, file_content
+from handlers.delivery.ratelimit import RateLimits
+from handlers.delivery.worker import Outcome, Outgoing, SendResult
+from handlers.kernel.replies import InputRequest, Reply, file_content
 
 log = logging.getLogger(__name__)
 

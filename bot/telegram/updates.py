@@ -10,7 +10,7 @@ from typing import Any
 from aiogram.types import Message, Update
 from pydantic import ValidationError
 
-from handlers.events import (
+from handlers.kernel.events import (
     EVERYTHING,
     ID_LIMIT,
     ChatEvent,
@@ -22,7 +22,7 @@ from handlers.events import (
     Text,
     Unsupported,
 )
-from handlers.text import row_id
+from handlers.kernel.text import row_id
 from models.enums import AttachmentKind
 from models.errors import InvalidValue
 from models.values import GeoPoint

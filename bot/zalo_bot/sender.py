@@ -15,11 +15,11 @@ from typing import Any
 from bot.files import FileLinks, note_for, public_url
 from bot.render import TextStyle, as_text, split_text, utf16_units
 from bot.zalo_bot.client import ZaloBotClient, ZaloBotError, ZaloBotNetworkError
-from handlers.catalogue import Catalogue
-from handlers.catalogue.keys import Msg
-from handlers.delivery import Outcome, Outgoing, SendResult
-from handlers.ratelimit import RateLimits
-from handlers.replies import file_content
+from handlers.delivery.ratelimit import RateLimits
+from handlers.delivery.worker import Outcome, Outgoing, SendResult
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.replies import file_content
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.zalo_bot.client import CHANNEL
-from handlers.events import TYPING_ONLY, ChatEvent, Payload, SharedFile, Text, Unsupported
+from handlers.kernel.events import TYPING_ONLY, ChatEvent, Payload, SharedFile, Text, Unsupported
 from models.enums import AttachmentKind
 
 TEXT = "message.text.received"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from handlers.catalogue.keys import Msg
+from handlers.kernel.catalogue.keys import Msg
 
 if TYPE_CHECKING:
     from bot.cli import Cli

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.zalo_oa import CHANNEL
-from handlers.events import (
+from handlers.kernel.events import (
     EVERYTHING,
     ChatEvent,
     Payload,
@@ -25,7 +25,7 @@ from handlers.events import (
     Text,
     Unsupported,
 )
-from handlers.text import row_id
+from handlers.kernel.text import row_id
 from models.enums import AttachmentKind
 from models.errors import InvalidValue
 from models.values import GeoPoint

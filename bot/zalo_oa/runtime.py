@@ -29,9 +29,9 @@ from bot.zalo_oa.events import read_event
 from bot.zalo_oa.oauth import OAuthClient, OAuthRefused, OAuthUnavailable
 from bot.zalo_oa.sender import OASender
 from bot.zalo_oa.tokens import NoToken, TokenCipher, TokenStore
-from handlers.events import ChatEvent
-from handlers.ports import UnitOfWork
-from handlers.reachability import chat_blocked, wrote_again
+from handlers.delivery.reachability import chat_blocked, wrote_again
+from handlers.kernel.events import ChatEvent
+from handlers.kernel.ports import UnitOfWork
 from store.database import is_sqlite
 
 log = logging.getLogger(__name__)

@@ -31,12 +31,12 @@ from bot.zalo_oa.client import TOKEN_ERRORS, OAClient, OAError, OANetworkError
 from bot.zalo_oa.events import button_payload
 from bot.zalo_oa.oauth import OAuthRefused, OAuthUnavailable
 from bot.zalo_oa.tokens import NoToken
-from handlers.catalogue import Catalogue
-from handlers.catalogue.keys import Msg
-from handlers.delivery import Outcome, Outgoing, SendResult
-from handlers.ports import Clock, UnitOfWorkFactory
-from handlers.ratelimit import RateLimits
-from handlers.replies import Choice, InputRequest, Reply, file_content
+from handlers.delivery.ratelimit import RateLimits
+from handlers.delivery.worker import Outcome, Outgoing, SendResult
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.ports import Clock, UnitOfWorkFactory
+from handlers.kernel.replies import Choice, InputRequest, Reply, file_content
 
 log = logging.getLogger(__name__)
 

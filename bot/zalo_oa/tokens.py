@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.zalo_oa import CHANNEL
 from bot.zalo_oa.oauth import OAuthClient, OAuthRefused, TokenGrant
-from handlers.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from handlers.kernel.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from models.channel import ChannelToken
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from bot.communes_file import DEMO_COMMUNE, read_commune_file
 from bot.service import Service
 from bot.settings import DeliverySettings, Settings, TelegramSettings
 from bot.telegram.runtime import SECRET_HEADER, TelegramChannel, webhook_secret
-from handlers.communes import import_commune
-from handlers.office.admin import grant
-from handlers.text import fold
+from handlers.cases.communes import import_commune
+from handlers.kernel.text import fold
+from handlers.staff.admin import grant
 from models.staff import Role
 from tests.e2e.store_probe import is_processed, unsent
 from tests.fakes import FakeTimer, ManualClock

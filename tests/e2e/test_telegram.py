@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.delivery import Outcome, Outgoing
-from handlers.replies import Reply, made_file
+from handlers.delivery.worker import Outcome, Outgoing
+from handlers.kernel.replies import Reply, made_file
 from models.case import Case
 from models.citizen import Citizen as CitizenRow
 from models.enums import CaseKind, OutboxStatus

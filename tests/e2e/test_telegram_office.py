@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from handlers.text import fold
+from handlers.kernel.text import fold
 from models.base import LOCAL_TZ
 from models.staff import Role
 from tests.e2e.telegram_harness import Harness, grant_staff, running_bot, sqlite_url

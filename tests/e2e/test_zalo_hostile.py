@@ -31,7 +31,7 @@ from bot.intake import Activity
 from bot.service import Service
 from bot.zalo_bot.runtime import ZaloBotChannel
 from bot.zalo_oa.runtime import ZaloOAChannel
-from handlers.text import clean_text
+from handlers.kernel.text import clean_text
 from models.case import Case
 from models.conversation import Conversation
 from models.processed import ProcessedEvent

@@ -16,8 +16,8 @@ from bot.bootstrap import App, bootstrap
 from bot.service import Service, links_of
 from bot.settings import HttpSettings, Settings, ZaloBotSettings
 from bot.zalo_bot.runtime import SECRET_HEADER, ZaloBotChannel, webhook_secret
-from handlers.office.admin import grant
-from handlers.text import fold
+from handlers.kernel.text import fold
+from handlers.staff.admin import grant
 from models.staff import Role
 from tests.e2e.store_probe import is_processed, unsent
 from tests.e2e.telegram_harness import no_pause, seed_demo_commune

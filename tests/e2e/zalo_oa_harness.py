@@ -15,7 +15,7 @@ from bot.service import Service
 from bot.settings import HttpSettings, Settings, ZaloOASettings
 from bot.zalo_oa.oauth import TokenGrant
 from bot.zalo_oa.runtime import ZaloOAChannel, token_store
-from handlers.text import fold
+from handlers.kernel.text import fold
 from tests.e2e.store_probe import is_processed, unsent
 from tests.e2e.telegram_harness import no_pause, seed_demo_commune
 from tests.e2e.zalo_bot_harness import number_for

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.broadcast import BroadcastConfig, BroadcastRunner
+from handlers.broadcasts.engine import BroadcastConfig, BroadcastRunner
 from models.broadcast import Broadcast, BroadcastStatus
 from models.commune import Village
 from models.enums import OutboxStatus

@@ -9,10 +9,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from handlers.catalogue import Catalogue
-from handlers.config import IntakeConfig
-from handlers.conversation.engine import ConversationEngine
-from handlers.delivery import OutboxDelivery
+from handlers.delivery.worker import OutboxDelivery
+from handlers.dispatch.engine import ConversationEngine
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.config import IntakeConfig
 from models.case import Case, CaseEvent
 from models.conversation import Conversation
 from models.enums import CaseAction, CaseStatus, OutboxStatus

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers.conversation.engine import ConversationEngine
-from handlers.events import ChatEvent, Pick
-from handlers.reminders import ReminderSweep
+from handlers.cases.reminders import ReminderSweep
+from handlers.dispatch.engine import ConversationEngine
+from handlers.kernel.events import ChatEvent, Pick
 from models.base import LOCAL_TZ
 from models.case import Case, CaseCard, CaseEvent, CaseResult, ResultStatus
 from models.enums import CaseAction, CaseStatus

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from handlers.delivery import DeliveryConfig, OutboxDelivery
-from handlers.ratelimit import RateLimits
-from handlers.reachability import chat_blocked
-from handlers.replies import Reply
+from handlers.delivery.ratelimit import RateLimits
+from handlers.delivery.reachability import chat_blocked
+from handlers.delivery.worker import DeliveryConfig, OutboxDelivery
+from handlers.kernel.replies import Reply
 from models.outbox import OutboxMessage
 from tests.chat import Chat
 from tests.conftest import Backend

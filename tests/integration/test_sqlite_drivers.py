@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from handlers.catalogue import Catalogue
-from handlers.communes import CommuneSpec, import_commune
-from handlers.config import IntakeConfig
-from handlers.conversation.engine import ConversationEngine
+from handlers.cases.communes import CommuneSpec, import_commune
+from handlers.dispatch.engine import ConversationEngine
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.config import IntakeConfig
 from store.database import create_engine, session_factory
 from store.migrate import upgrade
 from store.sqlite_inline import InlineSession, is_inline

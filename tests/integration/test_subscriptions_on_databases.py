@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.reachability import chat_blocked
+from handlers.delivery.reachability import chat_blocked
 from models.subscription import Subscription
 from store.uow import SqlUnitOfWork
 from tests.chat import Chat

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.catalogue import Catalogue, placeholders
-from handlers.catalogue.keys import Msg
+from handlers.kernel.catalogue import Catalogue, placeholders
+from handlers.kernel.catalogue.keys import Msg
 from models.enums import CaseAction, CaseStatus
 
 ROOT = Path(__file__).resolve().parents[2]

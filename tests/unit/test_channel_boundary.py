@@ -7,8 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from handlers.catalogue import Catalogue
-from handlers.events import (
+from handlers.dispatch.unhandled import keep_unhandled
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.events import (
     EVENT_KEY_LIMIT,
     ChatEvent,
     Pick,
@@ -18,9 +19,8 @@ from handlers.events import (
     Unsupported,
     checked,
 )
-from handlers.office.admin import grant
-from handlers.text import clean_text
-from handlers.unhandled import keep_unhandled
+from handlers.kernel.text import clean_text
+from handlers.staff.admin import grant
 from models.base import LOCAL_TZ
 from models.commune import Commune
 from models.conversation import Conversation

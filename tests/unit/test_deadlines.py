@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
-from deadlines.rules import RULES, DeadlineError, Refusal, compute
+from models.deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
+from models.deadlines.rules import RULES, DeadlineError, Refusal, compute
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "deadline-examples.csv"
 CALENDAR = WorkCalendar.with_overrides(DEFAULT_OVERRIDES)

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.delivery import DeliveryConfig, OutboxDelivery, Outcome, SendResult
-from handlers.ratelimit import RateLimiter, RateLimits
+from handlers.delivery.ratelimit import RateLimiter, RateLimits
+from handlers.delivery.worker import DeliveryConfig, OutboxDelivery, Outcome, SendResult
 from models.citizen import Citizen
 from models.enums import OutboxPriority, OutboxStatus
 from models.outbox import OutboxMessage

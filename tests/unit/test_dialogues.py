@@ -13,10 +13,10 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from handlers.broadcast import BroadcastRunner
-from handlers.delivery import OutboxDelivery
-from handlers.reminders import ReminderSweep
-from handlers.replies import Reply, file_content
+from handlers.broadcasts.engine import BroadcastRunner
+from handlers.cases.reminders import ReminderSweep
+from handlers.delivery.worker import OutboxDelivery
+from handlers.kernel.replies import Reply, file_content
 from models.base import LOCAL_TZ
 from models.broadcast import Broadcast, BroadcastStatus
 from models.case import Case

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.replies import InputRequest
-from handlers.text import fold
+from handlers.kernel.replies import InputRequest
+from handlers.kernel.text import fold
 from models.case import Case, CaseAttachment, CaseEvent
 from models.citizen import Citizen, ConsentRecord
 from models.commune import Village

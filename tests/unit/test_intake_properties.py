@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.communes_file import DEMO_COMMUNE, read_commune_file
-from handlers.catalogue import Catalogue
-from handlers.communes import import_commune
-from handlers.config import IntakeConfig
-from handlers.conversation.draft import Draft
-from handlers.conversation.engine import ConversationEngine
-from handlers.events import Payload, Pick, SharedContact, SharedFile, SharedLocation, Text, Unsupported
+from handlers.cases.communes import import_commune
+from handlers.cases.draft import Draft
+from handlers.dispatch.engine import ConversationEngine
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.config import IntakeConfig
+from handlers.kernel.events import Payload, Pick, SharedContact, SharedFile, SharedLocation, Text, Unsupported
 from models.enums import AttachmentKind
 from models.values import AttachmentInfo
 from tests.chat import Chat

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.office.access import PERMISSIONS, SHARED_COMMANDS, STAFF_COMMANDS, StaffCommand
-from handlers.office.router import CASE_BUTTONS, HELP_TOPICS, STAFF_BUTTONS
+from handlers.cases.access import PERMISSIONS, SHARED_COMMANDS, STAFF_COMMANDS, StaffCommand
+from handlers.dispatch.office_router import CASE_BUTTONS, HELP_TOPICS, STAFF_BUTTONS
 from models.case import Case
 from models.staff import Role, StaffInvite, StaffMember
 from tests.fakes import FakeUnitOfWorkFactory

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from handlers.office.redact import mask_identity
+from handlers.cases.redact import mask_identity
 from models.outbox import OutboxMessage
 from models.staff import Role
 from tests.fakes import FakeUnitOfWorkFactory

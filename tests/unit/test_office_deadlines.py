@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from pydantic import ValidationError
 
-from handlers.communes import CommuneSpec
+from handlers.cases.communes import CommuneSpec
 from models.enums import CaseAction
 from models.staff import Role
 from tests.office import OFFICE_GROUP, Member, World, case_of, events_of

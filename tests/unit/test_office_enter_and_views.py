@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.office.enter import parse_day
+from handlers.filing.paper import parse_day
 from models.case import Case
 from models.enums import CaseStatus
 from models.staff import Role

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from deadlines.calendar import OverrideKind
-from handlers.calendar import change_day
-from handlers.office.groups import group_removed
-from handlers.reachability import chat_blocked
+from handlers.cases.commune_calendar import change_day
+from handlers.cases.staff_groups import group_removed
+from handlers.delivery.reachability import chat_blocked
+from models.deadlines.calendar import OverrideKind
 from models.enums import CaseAction, CaseStatus
 from models.staff import Role
 from tests.office import OFFICE_GROUP, Member, World, case_of, events_of

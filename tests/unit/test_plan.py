@@ -9,13 +9,13 @@ from datetime import date, datetime
 import pytest
 from pydantic import ValidationError
 
-from deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
-from deadlines.duties import Every, ReportDuty, due_before, upcoming
-from handlers.calendar import calendar_with
-from handlers.catalogue.keys import Msg
-from handlers.communes import CommuneSpec
-from handlers.plan import Cell, TaskImport, import_tasks, report_duties
-from handlers.reminders import ReminderSweep
+from handlers.cases.commune_calendar import calendar_with
+from handlers.cases.communes import CommuneSpec
+from handlers.cases.reminders import ReminderSweep
+from handlers.kernel.catalogue.keys import Msg
+from handlers.plan.tasks import Cell, TaskImport, import_tasks, report_duties
+from models.deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
+from models.deadlines.duties import Every, ReportDuty, due_before, upcoming
 from models.plan import PlanTask
 from models.staff import Role
 from tests.fakes import FakeUnitOfWorkFactory

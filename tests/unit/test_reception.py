@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from handlers.broadcast import BroadcastRunner
-from handlers.reminders import ReminderSweep
+from handlers.broadcasts.engine import BroadcastRunner
+from handlers.cases.reminders import ReminderSweep
 from models.broadcast import Broadcast, BroadcastKind
 from models.case import Case
 from models.enums import OutboxPriority

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from handlers.reminders import ReminderConfig, ReminderSweep
+from handlers.cases.reminders import ReminderConfig, ReminderSweep
 from models.staff import Role
 from scheduler.service import ReminderScheduler
 from tests.office import OFFICE_GROUP, Member, World, lines_with, morning, sweep_each_morning
@@ -137,7 +137,7 @@ async def test_the_office_gets_one_morning_digest_a_working_day(
 
 
 def test_working_days_are_counted_after_the_first_day_up_to_the_last() -> None:
-    from deadlines.calendar import DEFAULT_OVERRIDES, WorkCalendar
+    from models.deadlines.calendar import DEFAULT_OVERRIDES, WorkCalendar
 
     calendar = WorkCalendar.with_overrides(DEFAULT_OVERRIDES)
     assert calendar.working_days_between(date(2026, 5, 21), date(2026, 5, 26)) == 3

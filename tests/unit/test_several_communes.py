@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.catalogue import Catalogue
-from handlers.communes import CommuneSpec, import_commune
-from handlers.config import IntakeConfig
-from handlers.conversation.engine import ConversationEngine
+from handlers.cases.communes import CommuneSpec, import_commune
+from handlers.dispatch.engine import ConversationEngine
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.config import IntakeConfig
 from models.case import Case
 from tests.chat import Chat
 from tests.fakes import FakeUnitOfWorkFactory, ManualClock

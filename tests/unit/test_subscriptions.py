@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.conversation.subscribe import CONSENT_VERSION
-from handlers.reachability import chat_blocked
+from handlers.delivery.reachability import chat_blocked
+from handlers.subscriptions.citizen import CONSENT_VERSION
 from models.subscription import Subscription, Topic
 from tests.chat import Chat
 from tests.conftest import Backend

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.events import TYPING_ONLY, Surface
+from handlers.kernel.events import TYPING_ONLY, Surface
 from tests.chat import Chat
 
 CONTENT = "Đường bê tông từ xóm Đồng Bầu ra trường tiểu học bị sụt lún một đoạn dài khoảng 10 mét."

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.text import fold, fold_words, match_choice, row_id, shorten, split_at_boundary
+from handlers.kernel.text import fold, fold_words, match_choice, row_id, shorten, split_at_boundary
 
 LABELS = ["Đồng ý", "Không đồng ý"]
 

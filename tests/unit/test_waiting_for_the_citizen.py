@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from handlers.catalogue import Catalogue
-from handlers.delivery import OutboxDelivery, Outcome, SendResult
-from handlers.reachability import could_not_tell, wrote_again
+from handlers.delivery.reachability import could_not_tell, wrote_again
+from handlers.delivery.worker import OutboxDelivery, Outcome, SendResult
+from handlers.kernel.catalogue import Catalogue
 from models.enums import OutboxPriority, OutboxStatus
 from models.outbox import OutboxMessage
 from models.staff import Role

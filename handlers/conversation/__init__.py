@@ -1,1 +1,0 @@
-"""The conversation engine: an explicit, named state machine whose state lives in the database."""

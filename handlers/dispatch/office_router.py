@@ -1,0 +1,619 @@
+"""The staff router: decides whether an event is office business and, if so, runs it behind one guard.
+
+* In a group, everything is office business (citizens never write there); chatter that is neither a staff
+  command, a staff button nor an answer to the bot is ignored.
+* In a private chat, a staff command, a staff button, an invitation link or the answer to a pending staff
+  question is office business; anything else goes on to the citizen conversation (staff are citizens too).
+* The guard (``Actor.may``) runs before any case is looked up, and a case the actor may not see answers
+  exactly like one that does not exist: a refusal never tells whether a case exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers.broadcasts import announce
+from handlers.calendar import staff as workdays
+from handlers.cases import casework, results
+from handlers.cases import deadline_decisions as timing
+from handlers.cases import staff_views as views
+from handlers.cases.access import (
+    SHARED_COMMANDS,
+    ParsedStaffCommand,
+    StaffCommand,
+    load_actor,
+    parse_staff_command,
+)
+from handlers.cases.services import Office
+from handlers.cases.staff_turn import StaffTurn, split_code
+from handlers.conferences import staff as dialogues
+from handlers.filing import paper as enter
+from handlers.kernel.catalogue import Catalogue
+from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.events import ChatEvent, Payload, Pick, SharedFile, Text
+from handlers.kernel.ports import UnitOfWork
+from handlers.kernel.replies import Choice, Reply
+from handlers.kernel.text import fold, match_choice, row_id, shorten
+from handlers.plan import staff as tasks
+from handlers.reception import staff as receptions
+from handlers.staff import admin
+from models.case import Case
+from models.staff import StaffPrompt
+
+C = StaffCommand
+PROMPT_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class TypedPick:
+    """A choice typed instead of pressed: what it picks, its label, and whether it came from a card."""
+
+    pick: Pick
+    label: str
+    from_card: bool
+
+
+STAFF_TOKEN = "s:"  # noqa: S105 - a choice token prefix: staff buttons start with it, citizens' never do
+LOOK_BACK = 10  # how many of a chat's latest messages a typed choice looks through for its list
+REPLY_KEY = "#"  # an answer to a person's own event is keyed <event>#<n>; mail (cards) never is
+# Card actions that decide at once (the others ask a question that names the case): typed after a card,
+# they are confirmed first.
+DECIDE_AT_ONCE = frozenset({"acc", "apr", "rsub", "rcan"})
+NOTHING = "nothing"  # the "no" of a confirmation
+SHARED = frozenset(SHARED_COMMANDS.values())  # a citizen typing these means the citizen version
+# Commands that hold a citizen's identity or a secret link: never in a group.
+PRIVATE_ONLY = frozenset({C.ENTER, C.INVITE, C.STAFF})
+
+CaseHandler = Callable[[StaffTurn, Case, str], Awaitable[None]]
+
+
+# -- typed commands --------------------------------------------------------------------------------------
+
+
+async def _assign(turn: StaffTurn, case: Case, rest: str) -> None:
+    unit = None
+    if rest:
+        unit = await turn.desk.unit_by_code(rest.split()[0])
+        if unit is None:
+            codes = ", ".join(u.code for u in await turn.desk.active_units())
+            turn.say(Msg.OFFICE_UNKNOWN_UNIT, text=rest.split()[0][:20], codes=codes)
+            return
+    await casework.assign(turn, case, unit)
+
+
+async def _forward(turn: StaffTurn, case: Case, rest: str) -> None:
+    destination, separator, reason = rest.partition(";")
+    await casework.forward(turn, case, destination.strip() or None, reason.strip() if separator else None)
+
+
+async def _decline(turn: StaffTurn, case: Case, rest: str) -> None:
+    if rest:
+        await casework.decline(turn, case, rest)
+    else:
+        await casework.offer_decline(turn, case)
+
+
+async def _reclassify(turn: StaffTurn, case: Case, rest: str) -> None:
+    if not rest:
+        await casework.reclassify(turn, case, None, None)
+        return
+    word, _, reason = rest.partition(" ")
+    kind = casework.parse_kind(word)
+    if kind is None:
+        turn.say(Msg.OFFICE_UNKNOWN_KIND, text=word[:20])
+        return
+    await casework.reclassify(turn, case, kind, reason.strip() or None)
+
+
+CASE_COMMANDS: dict[StaffCommand, tuple[CaseHandler, Msg]] = {
+    C.CASE: (lambda turn, case, rest: views.show_case(turn, case), Msg.OFFICE_USAGE_CASE),
+    C.ACCEPT: (lambda turn, case, rest: casework.accept(turn, case), Msg.OFFICE_USAGE_ACCEPT),
+    C.ASSIGN: (_assign, Msg.OFFICE_USAGE_ASSIGN),
+    C.FORWARD: (_forward, Msg.OFFICE_USAGE_FORWARD),
+    C.DECLINE: (_decline, Msg.OFFICE_USAGE_DECLINE),
+    C.ASK_INFO: (
+        lambda turn, case, rest: casework.ask_info(turn, case, rest or None),
+        Msg.OFFICE_USAGE_ASK_INFO,
+    ),
+    C.DUPLICATE: (
+        lambda turn, case, rest: casework.mark_duplicate(turn, case, rest or None),
+        Msg.OFFICE_USAGE_DUPLICATE,
+    ),
+    C.RECLASSIFY: (_reclassify, Msg.OFFICE_USAGE_RECLASSIFY),
+    C.NOTE: (lambda turn, case, rest: casework.note(turn, case, rest or None), Msg.OFFICE_USAGE_NOTE),
+    C.PROGRESS: (
+        lambda turn, case, rest: casework.progress(turn, case, rest or None),
+        Msg.OFFICE_USAGE_PROGRESS,
+    ),
+    C.RESULT: (lambda turn, case, rest: results.start_result(turn, case), Msg.OFFICE_USAGE_RESULT),
+    C.APPROVE: (lambda turn, case, rest: results.approve(turn, case, None), Msg.OFFICE_USAGE_APPROVE),
+    C.RETURN: (
+        lambda turn, case, rest: results.send_back(turn, case, None, rest or None),
+        Msg.OFFICE_USAGE_RETURN,
+    ),
+    C.EXTEND: (timing.extend, Msg.OFFICE_USAGE_EXTEND),
+    C.COMPLEX: (timing.make_complex, Msg.OFFICE_USAGE_COMPLEX),
+    C.URGENT: (timing.toggle_urgent, Msg.OFFICE_USAGE_URGENT),
+}
+HELP_TOPICS: dict[StaffCommand, Msg] = {
+    C.QUEUE: Msg.OFFICE_ABOUT_QUEUE,
+    C.CASE: Msg.OFFICE_ABOUT_CASE,
+    C.ACCEPT: Msg.OFFICE_ABOUT_ACCEPT,
+    C.ASSIGN: Msg.OFFICE_ABOUT_ASSIGN,
+    C.FORWARD: Msg.OFFICE_ABOUT_FORWARD,
+    C.DECLINE: Msg.OFFICE_ABOUT_DECLINE,
+    C.ASK_INFO: Msg.OFFICE_ABOUT_ASK_INFO,
+    C.DUPLICATE: Msg.OFFICE_ABOUT_DUPLICATE,
+    C.RECLASSIFY: Msg.OFFICE_ABOUT_RECLASSIFY,
+    C.NOTE: Msg.OFFICE_ABOUT_NOTE,
+    C.SEARCH: Msg.OFFICE_ABOUT_SEARCH,
+    C.ENTER: Msg.OFFICE_ABOUT_ENTER,
+    C.WORK: Msg.OFFICE_ABOUT_WORK,
+    C.PROGRESS: Msg.OFFICE_ABOUT_PROGRESS,
+    C.RESULT: Msg.OFFICE_ABOUT_RESULT,
+    C.APPROVE: Msg.OFFICE_ABOUT_APPROVE,
+    C.RETURN: Msg.OFFICE_ABOUT_RETURN,
+    C.INVITE: Msg.OFFICE_ABOUT_INVITE,
+    C.STAFF: Msg.OFFICE_ABOUT_STAFF,
+    C.LINK: Msg.OFFICE_ABOUT_LINK,
+    C.CANCEL: Msg.OFFICE_ABOUT_CANCEL,
+    C.CALENDAR: Msg.OFFICE_ABOUT_CALENDAR,
+    C.DEADLINE: Msg.OFFICE_ABOUT_DEADLINE,
+    C.EXTEND: Msg.OFFICE_ABOUT_EXTEND,
+    C.COMPLEX: Msg.OFFICE_ABOUT_COMPLEX,
+    C.URGENT: Msg.OFFICE_ABOUT_URGENT,
+    C.TASKS: Msg.PLAN_ABOUT,
+    C.RECEPTION: Msg.RECEPTION_ABOUT,
+    C.DIALOGUE: Msg.DIALOGUE_ABOUT_COMMAND,
+    C.DIALOGUE_EXPORT: Msg.DIALOGUE_ABOUT_EXPORT,
+    C.ANNOUNCE: Msg.ANNOUNCE_ABOUT,
+}
+
+
+def _help(turn: StaffTurn, topic: str) -> None:
+    """``/trogiup``: the list of commands; ``/trogiup hangdoi``: one command in detail."""
+    name = topic.split()[0].lstrip("/") if topic.strip() else ""
+    wanted = parse_staff_command(f"/{name}", include_shared=True) if name else None
+    if wanted is None or wanted.command is C.HELP:
+        if name and wanted is None:
+            turn.say(Msg.OFFICE_HELP_UNKNOWN, text=shorten(name, 30))
+            return
+        turn.say(Msg.OFFICE_HELP)
+        turn.say(Msg.OFFICE_HELP_MORE)
+        if not turn.in_group:
+            turn.say(Msg.OFFICE_HELP_CITIZEN)
+        return
+    assert turn.actor is not None  # the guard let /trogiup through
+    if not turn.actor.may(wanted.command):
+        turn.say(Msg.OFFICE_HELP_NOT_YOURS, command=shorten(name, 30))
+        return
+    turn.say(HELP_TOPICS[wanted.command])
+
+
+OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] = {
+    C.QUEUE: views.show_queue,
+    C.SEARCH: views.search,
+    C.ENTER: lambda turn, argument: enter.start(turn),
+    C.WORK: lambda turn, argument: views.show_work(turn),
+    C.INVITE: admin.invite,
+    C.STAFF: lambda turn, argument: admin.show_staff(turn),
+    C.LINK: admin.link_group,
+    C.CALENDAR: workdays.calendar_command,
+    C.DEADLINE: timing.compute_command,
+    C.TASKS: tasks.tasks_command,
+    C.RECEPTION: receptions.reception_command,
+    C.DIALOGUE: dialogues.dialogue_command,
+    C.DIALOGUE_EXPORT: dialogues.export_command,
+    C.ANNOUNCE: announce.announce_command,
+}
+# Guided flows: their buttons' token prefix, the prompt's action, who may use them, and the answer handler.
+FlowHandler = Callable[[StaffTurn, dict[str, object], Payload], Awaitable[None]]
+FLOWS: dict[str, tuple[StaffCommand, FlowHandler]] = {
+    enter.ACTION: (C.ENTER, enter.answer),
+    dialogues.ACTION: (C.DIALOGUE, dialogues.answer),
+    dialogues.RESULTS_ACTION: (C.DIALOGUE, dialogues.answer_results),
+    announce.ACTION: (C.ANNOUNCE, announce.answer),
+}
+FLOW_BUTTONS = {
+    "ent": (enter.ACTION,),
+    "dlg": (dialogues.ACTION, dialogues.RESULTS_ACTION),
+    "ann": (announce.ACTION,),
+}
+
+
+# -- buttons ---------------------------------------------------------------------------------------------
+
+
+async def _button_assign(turn: StaffTurn, case: Case, argument: str) -> None:
+    unit = await turn.desk.unit(row_id(argument)) if argument else None
+    await casework.assign(turn, case, unit if unit is not None and unit.active else None)
+
+
+async def _button_decline_send(turn: StaffTurn, case: Case, argument: str) -> None:
+    prompt = await turn.uow.staff.prompt(turn.me.id, turn.event.channel, turn.event.chat_id)
+    reason = prompt.data.get("reason") if prompt is not None and prompt.case_id == case.id else None
+    if not isinstance(reason, str) or not reason:
+        await casework.offer_decline(turn, case)  # the choice was lost (another action came between)
+        return
+    await casework.decline(turn, case, reason)
+
+
+async def _button_decline_edit(turn: StaffTurn, case: Case, argument: str) -> None:
+    await turn.prompt("decline", turn.t(Msg.OFFICE_DECLINE_TEXT, code=case.code), case=case)
+
+
+async def _button_duplicate(turn: StaffTurn, case: Case, argument: str) -> None:
+    other = await turn.uow.cases.get(case.commune_id, row_id(argument) or 0) if argument else None
+    await casework.mark_duplicate(turn, case, other.code if other is not None else None)
+
+
+async def _button_reclassify(turn: StaffTurn, case: Case, argument: str) -> None:
+    await casework.reclassify(turn, case, casework.parse_kind(argument) if argument else None, None)
+
+
+CASE_BUTTONS: dict[str, tuple[StaffCommand, CaseHandler]] = {
+    "acc": (C.ACCEPT, lambda turn, case, arg: casework.accept(turn, case)),
+    "asg": (C.ASSIGN, _button_assign),
+    "fwd": (C.FORWARD, lambda turn, case, arg: casework.forward(turn, case, None, None)),
+    "dec": (
+        C.DECLINE,
+        lambda turn, case, arg: (
+            casework.choose_decline(turn, case, arg) if arg else casework.offer_decline(turn, case)
+        ),
+    ),
+    "decok": (C.DECLINE, _button_decline_send),
+    "decedit": (C.DECLINE, _button_decline_edit),
+    "inf": (C.ASK_INFO, lambda turn, case, arg: casework.ask_info(turn, case, None)),
+    "dup": (C.DUPLICATE, _button_duplicate),
+    "rek": (C.RECLASSIFY, _button_reclassify),
+    "note": (C.NOTE, lambda turn, case, arg: casework.note(turn, case, None)),
+    "view": (C.CASE, lambda turn, case, arg: views.show_case(turn, case)),
+    "files": (C.CASE, lambda turn, case, arg: views.send_files(turn, case)),
+    "prg": (C.PROGRESS, lambda turn, case, arg: casework.progress(turn, case, None)),
+    "res": (C.RESULT, lambda turn, case, arg: results.start_result(turn, case)),
+    "rsub": (C.RESULT, lambda turn, case, arg: results.submit_result(turn, case, row_id(arg) or 0)),
+    "rcan": (C.RESULT, lambda turn, case, arg: results.cancel_result(turn, case, row_id(arg) or 0)),
+    "apr": (C.APPROVE, lambda turn, case, arg: results.approve(turn, case, row_id(arg))),
+    "ret": (C.RETURN, lambda turn, case, arg: results.send_back(turn, case, row_id(arg), None)),
+}
+STAFF_BUTTONS: dict[str, Callable[[StaffTurn, int], Awaitable[None]]] = {
+    "rm": admin.confirm_removal,
+    "rmok": admin.remove_member,
+}
+
+
+# -- answers to questions the bot asked ------------------------------------------------------------------
+
+TextHandler = Callable[[StaffTurn, Case, StaffPrompt, str], Awaitable[None]]
+CASE_PROMPTS: dict[str, tuple[StaffCommand, TextHandler]] = {
+    "forward": (C.FORWARD, lambda turn, case, prompt, text: casework.forward(turn, case, text, None)),
+    "forward_reason": (
+        C.FORWARD,
+        lambda turn, case, prompt, text: casework.forward(
+            turn, case, str(prompt.data.get("destination", "")), text
+        ),
+    ),
+    "decline": (C.DECLINE, lambda turn, case, prompt, text: casework.decline(turn, case, text)),
+    "ask_info": (C.ASK_INFO, lambda turn, case, prompt, text: casework.ask_info(turn, case, text)),
+    "duplicate": (C.DUPLICATE, lambda turn, case, prompt, text: casework.mark_duplicate(turn, case, text)),
+    "reclassify": (
+        C.RECLASSIFY,
+        lambda turn, case, prompt, text: casework.reclassify(
+            turn, case, casework.parse_kind(str(prompt.data.get("kind", ""))), text
+        ),
+    ),
+    "note": (C.NOTE, lambda turn, case, prompt, text: casework.note(turn, case, text)),
+    "progress": (C.PROGRESS, lambda turn, case, prompt, text: casework.progress(turn, case, text)),
+    "result": (C.RESULT, lambda turn, case, prompt, text: results.take_result_text(turn, case, text)),
+    "result_files": (C.RESULT, lambda turn, case, prompt, text: results.take_result_text(turn, case, text)),
+    "return": (
+        C.RETURN,
+        lambda turn, case, prompt, text: results.send_back(turn, case, _int(prompt.data.get("result")), text),
+    ),
+}
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+class OfficeRouter:
+    def __init__(self, *, catalogue: Catalogue, office: Office) -> None:
+        self.catalogue = catalogue
+        self.office = office
+
+    async def take(
+        self, uow: UnitOfWork, event: ChatEvent, now: datetime, *, staff: bool
+    ) -> StaffTurn | None:
+        """Handle the event if it is office business; None leaves it to the citizen conversation. ``staff``
+        says whether the sender is a staff member at all (learnt with the event's claim), so a citizen's
+        turn costs no lookup here."""
+        payload = event.payload
+        parsed = parse_staff_command(payload.text, include_shared=True) if isinstance(payload, Text) else None
+        pick = payload if isinstance(payload, Pick) and payload.token.startswith(STAFF_TOKEN) else None
+        invite_token = _invite_token(payload)
+        if not staff and not event.group and invite_token is None:
+            staff_business = pick is not None or (parsed is not None and parsed.command not in SHARED)
+            if not staff_business:
+                return None
+        group = await uow.staff.group(event.channel, event.chat_id) if event.group else None
+        if group is not None and not group.active:
+            group = None
+        commune_id = group.commune_id if group is not None else None
+        actor = await load_actor(uow, event.channel, event.sender_id, commune_id)
+        commune = await uow.communes.get(actor.commune_id) if actor is not None else None
+        turn = StaffTurn(
+            uow=uow,
+            event=event,
+            now=now,
+            catalogue=self.catalogue,
+            office=self.office,
+            actor=actor,
+            commune=commune,
+            group=group,
+        )
+        if invite_token is not None and not event.group:
+            await admin.join(uow, turn, invite_token)
+        elif event.group:
+            await self._in_group(turn, parsed, pick)
+        elif not await self._in_private(turn, parsed, pick):
+            return None
+        await turn.finish()
+        return turn
+
+    async def _in_group(self, turn: StaffTurn, parsed: ParsedStaffCommand | None, pick: Pick | None) -> None:
+        if parsed is not None:
+            if parsed.command is not C.LINK and turn.group is None:
+                if turn.actor is not None:
+                    turn.say(Msg.OFFICE_NOT_LINKED)
+                return
+            await self._command(turn, parsed)
+        elif pick is not None:
+            if turn.group is not None:
+                await self._button(turn, pick)
+        elif turn.event.replying and turn.actor is not None and turn.group is not None:
+            prompt = await self._prompt(turn)
+            typed = await self._typed_pick(turn, prompt)
+            if typed is not None:
+                await self._typed(turn, typed)
+            elif prompt is not None:
+                await self._answer(turn, prompt, turn.event.payload)
+
+    async def _in_private(
+        self, turn: StaffTurn, parsed: ParsedStaffCommand | None, pick: Pick | None
+    ) -> bool:
+        if turn.actor is None:
+            if (parsed is not None and parsed.command not in (C.HELP, C.CANCEL)) or pick is not None:
+                turn.refuse()
+                return True
+            return False
+        prompt = await self._prompt(turn)
+        if parsed is not None:
+            if parsed.command is C.CANCEL and prompt is None:
+                return False  # the citizen's /huy
+            await self._command(turn, parsed)
+            return True
+        if pick is not None:
+            await self._button(turn, pick)
+            return True
+        typed = await self._typed_pick(turn, prompt)
+        if typed is not None:
+            await self._typed(turn, typed)
+            return True
+        if prompt is not None:
+            await self._answer(turn, prompt, turn.event.payload)
+            return True
+        return False
+
+    async def _typed(self, turn: StaffTurn, typed: TypedPick) -> None:
+        """A choice typed after a card that decides at once (accept, approve, submit) acts only once
+        confirmed, naming the case: a new card may have arrived between reading one and typing, and a number
+        does not say which card it meant. Any other choice acts as pressing would: those that decide later
+        ask a question naming the case, and a list in answer to the person's own action is theirs."""
+        parts = typed.pick.token.split(":", 3)
+        action = parts[1] if len(parts) > 1 else ""
+        target = row_id(parts[2]) if len(parts) > 2 else None
+        if not typed.from_card or action not in DECIDE_AT_ONCE or target is None:
+            await self._button(turn, typed.pick)
+            return
+        command = CASE_BUTTONS[action][0]
+        if turn.actor is None or not turn.actor.may(command):
+            turn.refuse()
+            return
+        case = await turn.case_by_id(target)
+        if case is None:
+            return
+        turn.say_text(
+            turn.t(
+                Msg.OFFICE_TYPED_CONFIRM,
+                action=typed.label,
+                code=case.code,
+                kind=turn.desk.kind_label(case.kind),
+                field=await turn.desk.field_label(case.field_slug),
+            ),
+            [
+                Choice(typed.pick.token, turn.t(Msg.OFFICE_TYPED_YES, action=typed.label)),
+                Choice(f"{STAFF_TOKEN}{NOTHING}", turn.t(Msg.OFFICE_TYPED_NO)),
+            ],
+        )
+
+    async def _typed_pick(self, turn: StaffTurn, prompt: StaffPrompt | None) -> TypedPick | None:
+        """A number or a whole label typed after the latest list of choices the chat received picks from it,
+        as pressing its button would — on channels without buttons (Zalo, the console) that is the only way
+        to use a card. Only when that latest list is the office's own (a card, a staff question): if it is a
+        citizen question (staff are citizens too), the citizen conversation answers the text. While a
+        question waits for words, only a list given since it was asked, in answer to this person, counts:
+        never a card, never an older list."""
+        payload = turn.event.payload
+        if not isinstance(payload, Text):
+            return None
+        rows = await turn.uow.outbox.latest_to(turn.event.channel, turn.event.chat_id, limit=LOOK_BACK)
+        floor = None
+        if prompt is not None:
+            asked = [row.id for row in rows if row.delivery_key.startswith(f"{prompt.asked_in}#")]
+            if not asked:
+                return None  # the question is too far back to tell what a number would mean
+            floor = min(asked)
+        for row in rows:
+            if floor is not None and row.id < floor:
+                return None
+            shown = Reply.from_payload(row.payload)
+            if not shown.choices:
+                continue
+            from_card = REPLY_KEY not in row.delivery_key  # mail (a card), not an answer to this person
+            if prompt is not None and from_card:
+                return None
+            if not all(choice.token.startswith(STAFF_TOKEN) for choice in shown.choices):
+                return None
+            index = match_choice(payload.text, [choice.label for choice in shown.choices], allow_prefix=False)
+            if index is None:
+                return None
+            choice = shown.choices[index]
+            return TypedPick(Pick(choice.token, shown.ask_seq), choice.label, from_card)
+        return None
+
+    async def _prompt(self, turn: StaffTurn) -> StaffPrompt | None:
+        prompt = await turn.uow.staff.prompt(turn.me.id, turn.event.channel, turn.event.chat_id)
+        if prompt is not None and turn.now - prompt.created_at > PROMPT_TTL:
+            await turn.clear_prompt()
+            return None
+        return prompt
+
+    # -- commands ------------------------------------------------------------------------------------
+    async def _command(self, turn: StaffTurn, parsed: ParsedStaffCommand) -> None:
+        command = parsed.command
+        actor = turn.actor
+        if actor is None or not actor.may(command):
+            turn.refuse()
+            return
+        if command is C.HELP:
+            _help(turn, parsed.argument)
+            return
+        if command is C.CANCEL:
+            if await self._prompt(turn) is None:
+                turn.say(Msg.OFFICE_PROMPT_NOTHING)
+            else:
+                await turn.clear_prompt()
+                turn.say(Msg.OFFICE_PROMPT_CANCELLED)
+            return
+        if command in PRIVATE_ONLY and turn.in_group:
+            turn.say(Msg.OFFICE_PRIVATE_ONLY)
+            return
+        await turn.clear_prompt()  # a new command leaves any unanswered question behind
+        if command in CASE_COMMANDS:
+            handler, usage = CASE_COMMANDS[command]
+            code, rest = split_code(parsed.argument)
+            if not code:
+                turn.say(Msg.OFFICE_USAGE, usage=turn.t(usage))
+                return
+            case = await turn.case_by_code(code)
+            if case is not None:
+                await handler(turn, case, rest)
+            return
+        await OTHER_COMMANDS[command](turn, parsed.argument)
+
+    # -- buttons -------------------------------------------------------------------------------------
+    async def _button(self, turn: StaffTurn, pick: Pick) -> None:
+        parts = pick.token.split(":", 3)  # s, action, id, argument
+        action = parts[1] if len(parts) > 1 else ""
+        target = row_id(parts[2]) if len(parts) > 2 else None
+        argument = parts[3] if len(parts) > 3 else ""
+        actor = turn.actor
+        if action == NOTHING:
+            turn.say(Msg.OFFICE_TYPED_CANCELLED)
+            return
+        if action in FLOW_BUTTONS:
+            await self._flow_button(turn, pick, FLOW_BUTTONS[action])
+            return
+        if action in STAFF_BUTTONS:
+            if actor is None or not actor.may(C.STAFF) or target is None:
+                turn.refuse()
+                return
+            await STAFF_BUTTONS[action](turn, target)
+            return
+        spec = CASE_BUTTONS.get(action)
+        if spec is None or actor is None or not actor.may(spec[0]) or target is None:
+            turn.refuse()
+            return
+        case = await turn.case_by_id(target)
+        if case is not None:
+            await spec[1](turn, case, argument)
+
+    async def _flow_button(self, turn: StaffTurn, pick: Pick, actions: tuple[str, ...]) -> None:
+        """A button of a guided flow answers the flow's pending question, if it is still pending."""
+        command = FLOWS[actions[0]][0]
+        if turn.actor is None or not turn.actor.may(command):
+            turn.refuse()
+            return
+        prompt = await self._prompt(turn)
+        if prompt is None or prompt.action not in actions:
+            turn.say(Msg.OFFICE_PROMPT_EXPIRED)
+            return
+        await FLOWS[prompt.action][1](turn, dict(prompt.data), pick)
+
+    # -- answers -------------------------------------------------------------------------------------
+    async def _answer(self, turn: StaffTurn, prompt: StaffPrompt, payload: Payload) -> None:
+        actor = turn.me
+        if prompt.action == "name":
+            if isinstance(payload, Text):
+                await admin.take_name(turn, payload.text)
+            else:
+                turn.say(Msg.OFFICE_PROMPT_EXPECTS_TEXT)
+            return
+        if prompt.action in FLOWS:
+            command, flow = FLOWS[prompt.action]
+            if not actor.may(command) or (command is C.DIALOGUE and not actor.handles_triage):
+                await turn.clear_prompt()
+                turn.refuse()
+                return
+            await flow(turn, dict(prompt.data), payload)
+            return
+        spec = CASE_PROMPTS.get(prompt.action)
+        if spec is None or prompt.case_id is None:
+            await turn.clear_prompt()
+            return
+        command, handler = spec
+        if not actor.may(command):
+            await turn.clear_prompt()
+            turn.refuse()
+            return
+        case = await turn.case_by_id(prompt.case_id)
+        if case is None:
+            await turn.clear_prompt()
+            return
+        if prompt.action in ("result", "result_files") and isinstance(payload, SharedFile):
+            await results.take_result_file(turn, case, payload)
+            return
+        if not isinstance(payload, Text) or not payload.text.strip():
+            turn.say(Msg.OFFICE_PROMPT_EXPECTS_TEXT)
+            return
+        await handler(turn, case, prompt, payload.text)
+
+
+JOIN_COMMANDS = ("/thamgia", "/join")
+JOIN_WORD = "thamgia"  # typed on Zalo, the slash is often left out: then only a well-formed code joins
+
+
+def _invite_token(payload: Payload) -> str | None:
+    """``/start inv_<token>`` (the deep link of an invitation), or ``/thamgia K7QM-X2PA-9TRC`` typed where
+    there are no deep links (Zalo)."""
+    if not isinstance(payload, Text):
+        return None
+    head, _, rest = payload.text.strip().partition(" ")
+    command = fold(head).split("@")[0]
+    if command in JOIN_COMMANDS:
+        code = admin.typed_code(rest)
+        return code if 0 < len(code) <= 40 else ""
+    if command == JOIN_WORD:
+        code = admin.typed_code(rest)
+        return code if admin.looks_like_code(code) else None
+    words = rest.split()
+    if (
+        command not in ("/start", "/batdau")
+        or len(words) != 1
+        or not words[0].startswith(admin.INVITE_PREFIX)
+    ):
+        return None
+    return words[0][len(admin.INVITE_PREFIX) :]
