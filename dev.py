@@ -2,7 +2,7 @@
 """Developer entry point for a fresh clone; needs only Python 3.11+ and access to PyPI.
 
     python3 dev.py demo    # chat with the bot in the terminal (SQLite file, no token)
-    python3 dev.py test    # ruff, mypy and the whole test suite (SQLite and PostgreSQL)
+    python3 dev.py test    # ruff, mypy, the import contracts and every test (SQLite and PostgreSQL)
 
 Both create ``.venv`` on first use and install the pinned, hash-checked dependencies of
 ``requirements.lock``; later runs reinstall only when the lock file or pyproject.toml changed.
@@ -70,9 +70,11 @@ def test(args: list[str]) -> int:
             [python, "-m", "ruff", "check", "."],
             [python, "-m", "ruff", "format", "--check", "."],
             [python, "-m", "mypy", "models", "handlers", "store", "bot", "scheduler"],
+            [BIN / "lint-imports", "--no-logo", "--no-cache"],  # the import contracts of pyproject.toml
         ]
         for check in checks:
-            print("$", " ".join(str(part) for part in check[1:]), flush=True)
+            shown = check[1:] if check[0] == python else [Path(check[0]).name, *check[1:]]
+            print("$", " ".join(str(part) for part in shown), flush=True)
             if _run(*check) != 0:
                 return 1
     return _run(python, "-m", "pytest", *args)

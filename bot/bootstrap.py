@@ -17,7 +17,6 @@ from bot.settings import Settings
 from handlers.broadcasts.engine import BroadcastConfig, BroadcastRunner
 from handlers.cases.arrivals import OfficeArrivals
 from handlers.cases.classify import Classifier
-from handlers.cases.reminders import ReminderSweep
 from handlers.cases.services import Office
 from handlers.delivery.reachability import could_not_tell
 from handlers.delivery.worker import DeliveryConfig, OutboxDelivery, Sender
@@ -26,6 +25,7 @@ from handlers.kernel.catalogue import Catalogue
 from handlers.kernel.config import IntakeConfig
 from handlers.kernel.language import LanguageDetector
 from handlers.kernel.ports import Clock
+from scheduler.sweep import ReminderSweep
 from store.database import create_engine, session_factory
 from store.migrate import SchemaState, schema_state, upgrade
 from store.repositories import ReferenceCache

@@ -14,8 +14,8 @@ from bot.exits import EXIT_OK, EXIT_USAGE
 from handlers.cases.classify import Classifier, Example, read_examples, training_examples
 from handlers.cases.classify.evaluate import Accuracy, cross_validate, held_out
 from handlers.cases.classify.routing import suggest_unit
-from handlers.filing.steps import valid_name
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.names import valid_name
 from handlers.staff.admin import StaffError, grant, remove, staff_list
 from models.staff import Role
 

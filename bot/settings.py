@@ -16,8 +16,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from handlers.cases.reminders import ReminderConfig
 from handlers.cases.services import OfficeConfig
+from handlers.cases.sweep import ReminderConfig
 from handlers.delivery.ratelimit import RateLimits
 from handlers.kernel.config import IntakeConfig
 from store.database import is_sqlite

@@ -9,9 +9,10 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from handlers.cases.reminders import ReminderSweep, SweepReport
+from handlers.cases.sweep import SweepReport
 from handlers.kernel.ports import Clock
 from models.base import LOCAL_TZ
+from scheduler.sweep import ReminderSweep
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminder-sweep"

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from handlers.cases.arrivals import OfficeArrivals
-from handlers.cases.reminders import ReminderSweep
 from handlers.cases.services import Office
 from handlers.dispatch.engine import ConversationEngine
 from handlers.kernel.catalogue import Catalogue
@@ -24,6 +23,7 @@ from models.commune import Commune
 from models.enums import AttachmentKind, CaseAction
 from models.outbox import OutboxMessage
 from models.staff import Role
+from scheduler.sweep import ReminderSweep
 from tests.chat import Chat
 from tests.fakes import FakeUnitOfWorkFactory, ManualClock
 

@@ -5,8 +5,8 @@ will reach, and sent only when the clerk confirms. Sending is the broadcast engi
 from __future__ import annotations
 
 from handlers.broadcasts.engine import Audience, count_audience, create
+from handlers.broadcasts.status import watch
 from handlers.cases.staff_turn import StaffTurn
-from handlers.conferences.staff import watch
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.events import Payload, Pick, Text
 from handlers.kernel.replies import Choice

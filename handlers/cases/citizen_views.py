@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from handlers.cases.citizen_turn import Turn
 from handlers.cases.tracking import public_timeline
 from handlers.kernel.catalogue.keys import Msg
-from handlers.reception.schedule import LOOK_AHEAD_DAYS, describe, sessions
-from models.base import LOCAL_TZ
 from models.case import Case
 
 
@@ -59,15 +56,3 @@ async def my_cases_text(turn: Turn, cases: Sequence[Case]) -> str:
     ]
     lines.append(turn.t(Msg.TRACK_MINE_FOOTER, code=cases[0].code))
     return "\n".join(lines)
-
-
-async def reception_text(turn: Turn) -> str:
-    """The citizen-reception sessions of the coming weeks, where and by whom."""
-    if turn.commune is None:
-        return turn.t(Msg.RECEPTION_NONE, days=LOOK_AHEAD_DAYS)
-    today = turn.now.astimezone(LOCAL_TZ).date()
-    found = await sessions(turn.uow, turn.commune, today, today + timedelta(days=LOOK_AHEAD_DAYS))
-    if not found:
-        return turn.t(Msg.RECEPTION_NONE, days=LOOK_AHEAD_DAYS)
-    lines = [turn.t(Msg.RECEPTION_HEADER, days=LOOK_AHEAD_DAYS), *describe(turn.t, found)]
-    return "\n".join([*lines, turn.t(Msg.RECEPTION_FOOTER)])

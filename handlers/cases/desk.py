@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from handlers.cases.commune_calendar import commune_calendar
 from handlers.cases.due import Due, refresh_due
+from handlers.cases.reception_sessions import key_parts
 from handlers.cases.services import Office
 from handlers.kernel.catalogue import Catalogue
 from handlers.kernel.catalogue.keys import Msg
@@ -17,7 +18,6 @@ from handlers.kernel.formatting import format_date, format_datetime, local
 from handlers.kernel.labels import KIND_LABELS, STATUS_LABELS, commune_in_sentence
 from handlers.kernel.mail import Mailbox
 from handlers.kernel.ports import UnitOfWork
-from handlers.reception.schedule import key_parts
 from models.case import Case
 from models.commune import Commune, Field, Unit, Village
 from models.deadlines.calendar import WorkCalendar

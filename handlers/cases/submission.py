@@ -44,7 +44,7 @@ class SubmitPetition:
     actor_id: int | None = None
     source: str = "chat"  # for OFFICE_CHANNEL: paper, phone or reception
     office_pending: bool = False  # the office takes it in after the turn (handlers.cases.arrivals)
-    reception_key: str | None = None  # the citizen-reception session it was raised at (handlers.reception.schedule)
+    reception_key: str | None = None  # the reception session it was raised at (cases.reception_sessions)
 
 
 async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: datetime) -> Case:

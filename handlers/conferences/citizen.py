@@ -21,9 +21,9 @@ from handlers.cases.flow import (
     wrong_input,
 )
 from handlers.conferences import schedule as dialogue
-from handlers.filing.steps import valid_name
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.events import SharedContact, Text
+from handlers.kernel.names import valid_name
 from handlers.kernel.replies import Choice, InputRequest, Reply
 from models.dialogue import DialogueSession
 from models.errors import InvalidValue

@@ -2,10 +2,11 @@
 asking in advance, the chair's list, the results, and the reminders.
 
 The law (Luật Tổ chức chính quyền địa phương 2025 Điều 43) wants a session announced at least 7 days ahead
-and its results published within 10 days. Every notice goes to the subscribers of the session's villages as a
-broadcast (``handlers.broadcasts.engine``) that carries the session's version: moving the session bumps the version,
-gives up what is still queued for the old time, and sends a correction; the reminders (1 day and 2 hours
-before) are keyed by version, so a moved session gets reminders for its new time and never for the old one.
+and its results published within 10 days. Every notice goes to the subscribers of the session's villages as
+a broadcast (``handlers.broadcasts.engine``) that carries the session's version: moving the session bumps
+the version, gives up what is still queued for the old time, and sends a correction; the reminders (1 day
+and 2 hours before) are keyed by version, so a moved session gets reminders for its new time and never for
+the old one.
 """
 
 from __future__ import annotations
@@ -404,7 +405,7 @@ async def ask(
 Chats = Callable[[], Awaitable[list[tuple[str, str]]]]
 
 
-async def sweep(desk: Desk, office: Chats, leaders: Chats, *, office_hours: bool) -> int:
+async def remind(desk: Desk, office: Chats, leaders: Chats, *, office_hours: bool) -> int:
     """Reminders 1 day and 2 hours before each session (for its current version), and — in office hours —
     the office and leaders reminded when results are still unpublished 7 days after. How many things were
     queued."""

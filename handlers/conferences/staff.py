@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
+from handlers.broadcasts.status import watch
 from handlers.cases.staff_turn import StaffTurn
 from handlers.conferences import schedule as dialogue
 from handlers.kernel.catalogue.keys import Msg
@@ -19,9 +20,7 @@ from handlers.kernel.formatting import local, read_day
 from handlers.kernel.replies import Choice, Reply
 from handlers.kernel.text import fold_words, shorten
 from models.base import LOCAL_TZ
-from models.broadcast import Broadcast
 from models.dialogue import DialogueSession
-from models.enums import OutboxPriority
 
 ACTION = "dialogue"
 RESULTS_ACTION = "dialogue_results"
@@ -153,24 +152,6 @@ async def _move(turn: StaffTurn, session: DialogueSession, rest: str) -> None:
         turn.desk, session, by=turn.me.id, starts_at=found[0], ends_at=found[1]
     )
     await watch(turn, broadcast, Msg.DIALOGUE_MOVED, code=session.code)
-
-
-async def watch(turn: StaffTurn, broadcast: Broadcast | None, key: Msg, **params: object) -> None:
-    """Tell the clerk what was done, in the status message the broadcast will keep up to date."""
-    text = turn.t(key, count=broadcast.estimate if broadcast else 0, **params)
-    if broadcast is None:
-        turn.say_text(text)
-        return
-    status = await turn.mail.send(
-        turn.event.channel,
-        turn.event.chat_id,
-        Reply(text),
-        key=f"broadcast:{broadcast.id}:status",
-        commune_id=turn.desk.commune.id,
-        priority=OutboxPriority.REPLY,
-    )
-    broadcast.status_channel, broadcast.status_chat_id = turn.event.channel, turn.event.chat_id
-    broadcast.status_outbox_id = status.id
 
 
 async def show_list(turn: StaffTurn) -> None:

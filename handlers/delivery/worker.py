@@ -89,8 +89,8 @@ class Sender(Protocol):
     async def send(self, message: Outgoing) -> SendResult: ...
 
 
-# Told when a message starts waiting for its recipient (handlers.delivery.reachability.could_not_tell, bound to the
-# catalogue at bootstrap): returns how many messages it queued.
+# Told when a message starts waiting for its recipient (handlers.delivery.reachability.could_not_tell, bound
+# to the catalogue at bootstrap): returns how many messages it queued.
 OnWaiting = Callable[[UnitOfWork, OutboxMessage, datetime], Awaitable[int]]
 
 

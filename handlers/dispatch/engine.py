@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from handlers.cases.citizen_turn import Turn
-from handlers.cases.citizen_views import reception_text
 from handlers.cases.flow import STEPS, Step, dispatch, goto, reask, wrong_input
 from handlers.cases.services import Office
 from handlers.conferences import citizen as dialogue
@@ -30,6 +29,7 @@ from handlers.kernel.language import LanguageDetector, language_from_client
 from handlers.kernel.ports import Clock, ConcurrentUpdate, StoreUnavailable, UnitOfWork, UnitOfWorkFactory
 from handlers.kernel.replies import Reply, coalesce
 from handlers.kernel.text import fold
+from handlers.reception.citizen import reception_text
 from handlers.subscriptions.citizen import start_subscribing, unsubscribe
 from models.conversation import Conversation
 from models.enums import OutboxPriority, OutboxStatus

@@ -8,16 +8,16 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 
 from handlers.cases.desk import ENTERED_SOURCES
+from handlers.cases.reception_sessions import ReceptionSession, describe, sessions
 from handlers.cases.staff_turn import StaffTurn
 from handlers.cases.submission import OFFICE_CHANNEL, SubmitPetition, submit_petition
-from handlers.filing.steps import valid_name, village_index
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.events import Payload, Pick, Text
 from handlers.kernel.formatting import local, read_day
 from handlers.kernel.labels import KIND_LABELS
+from handlers.kernel.names import valid_name, village_index
 from handlers.kernel.replies import Choice
 from handlers.kernel.text import fold_words, match_choice, shorten
-from handlers.reception.schedule import Session, describe, sessions
 from models.base import LOCAL_TZ
 from models.enums import ActorKind, CaseKind
 from models.errors import InvalidValue
@@ -139,19 +139,19 @@ async def _summary(turn: StaffTurn, draft: Draft) -> str:
     )
 
 
-async def _sessions(turn: StaffTurn, draft: Draft) -> list[Session]:
+async def _sessions(turn: StaffTurn, draft: Draft) -> list[ReceptionSession]:
     """The citizen-reception sessions on the day the petition was received."""
     day = date.fromisoformat(str(draft["date"]))
     return await sessions(turn.uow, turn.desk.commune, day, day)
 
 
-def _session_question(turn: StaffTurn, draft: Draft, found: list[Session]) -> str:
+def _session_question(turn: StaffTurn, draft: Draft, found: list[ReceptionSession]) -> str:
     if not found:
         return turn.t(Msg.ENTER_NO_SESSION, date=turn.desk.day(date.fromisoformat(str(draft["date"]))))
     return turn.t(Msg.ENTER_SESSION, sessions="\n".join(describe(turn.t, found)))
 
 
-def _session_choices(turn: StaffTurn, found: list[Session]) -> list[Choice]:
+def _session_choices(turn: StaffTurn, found: list[ReceptionSession]) -> list[Choice]:
     """A button per session of the day (its hours and place), then one to link none."""
     return [
         Choice(

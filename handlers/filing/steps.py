@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from handlers.cases.citizen_turn import Turn
@@ -27,8 +26,9 @@ from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.config import CONSENT_TEXT_VERSION
 from handlers.kernel.events import SharedContact, SharedFile, SharedLocation, Text
 from handlers.kernel.labels import KIND_LABELS
+from handlers.kernel.names import bare_village_name, valid_name, village_index
 from handlers.kernel.replies import Choice, InputRequest
-from handlers.kernel.text import fold_words, match_choice, split_at_boundary
+from handlers.kernel.text import fold_words, split_at_boundary
 from models.citizen import ConsentRecord
 from models.commune import Commune
 from models.enums import CaseKind, ConsentDecision
@@ -350,22 +350,6 @@ async def village_choices(turn: Turn) -> list[Choice]:
     return [*choices, Choice("skip", turn.t(Msg.COMMON_SKIP))]
 
 
-_VILLAGE_WORDS = ("to dan pho", "thon", "xom", "ban", "to", "khu", "ap")
-
-
-def _bare_village_name(label: str) -> str:
-    folded = fold_words(label)
-    for word in _VILLAGE_WORDS:
-        if folded.startswith(word + " "):
-            return folded[len(word) + 1 :]
-    return folded
-
-
-def village_index(names: Sequence[str], text: str) -> int | None:
-    """``dong bau`` selects ``Xóm Đồng Bầu``: the village word is optional when typing."""
-    return match_choice(_bare_village_name(text), [_bare_village_name(name) for name in names])
-
-
 async def match_village(turn: Turn, text: str) -> str | None:
     villages = await turn.villages()
     index = village_index([v.name for v in villages], text)
@@ -375,7 +359,7 @@ async def match_village(turn: Turn, text: str) -> str | None:
 async def village_named_in(turn: Turn, text: str) -> int | None:
     """The one village whose name appears (as whole words) in a typed address, if exactly one does."""
     padded = f" {fold_words(text)} "
-    found = [v.id for v in await turn.villages() if f" {_bare_village_name(v.name)} " in padded]
+    found = [v.id for v in await turn.villages() if f" {bare_village_name(v.name)} " in padded]
     return found[0] if len(found) == 1 else None
 
 
@@ -516,16 +500,6 @@ async def answer_saved_identity(turn: Turn, answer: Answer) -> None:
         await goto(turn, Step.NAME)
     else:
         await wrong_input(turn, answer)
-
-
-def valid_name(text: str) -> str | None:
-    """A full name: letters (with diacritics), spaces, dots, hyphens and apostrophes; at least two words."""
-    name = " ".join(text.split())
-    if not 4 <= len(name) <= 100 or len(name.split()) < 2:
-        return None
-    if not all(ch.isalpha() or ch in " .-'" for ch in name):
-        return None
-    return name
 
 
 async def ask_name(turn: Turn) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from handlers.cases.reception_sessions import LOOK_AHEAD_DAYS, describe, regular, sessions
 from handlers.cases.staff_turn import StaffTurn
 from handlers.cases.staff_views import queue_line
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.formatting import read_day
 from handlers.kernel.text import fold_words, shorten
-from handlers.reception.schedule import LOOK_AHEAD_DAYS, add_extra, cancel, describe, regular, reset, sessions
+from handlers.reception.schedule import add_extra, cancel, reset
 from models.staff import Role
 
 _HOURS = re.compile(r"^([01]?[0-9]|2[0-3])[:h.]([0-5][0-9])\s*[-–]\s*([01]?[0-9]|2[0-3])[:h.]([0-5][0-9])$")

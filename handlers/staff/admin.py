@@ -12,8 +12,8 @@ from datetime import datetime
 from handlers.cases.access import load_actor
 from handlers.cases.cards import token
 from handlers.cases.staff_turn import StaffTurn
-from handlers.filing.steps import valid_name
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.names import valid_name
 from handlers.kernel.ports import UnitOfWork
 from handlers.kernel.replies import Choice
 from handlers.kernel.text import fold_words, shorten

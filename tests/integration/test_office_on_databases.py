@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers.cases.reminders import ReminderSweep
 from handlers.dispatch.engine import ConversationEngine
 from handlers.kernel.events import ChatEvent, Pick
 from models.base import LOCAL_TZ
@@ -18,6 +17,7 @@ from models.enums import CaseAction, CaseStatus
 from models.outbox import OutboxMessage
 from models.reminder import SentReminder
 from models.staff import Role, StaffMember, StaffPrompt
+from scheduler.sweep import ReminderSweep
 from store.uow import SqlUnitOfWork
 from tests.conftest import Backend
 from tests.fakes import ManualClock

@@ -14,7 +14,6 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers.broadcasts.engine import BroadcastRunner
-from handlers.cases.reminders import ReminderSweep
 from handlers.delivery.worker import OutboxDelivery
 from handlers.kernel.replies import Reply, file_content
 from models.base import LOCAL_TZ
@@ -24,6 +23,7 @@ from models.dialogue import DialogueSession
 from models.enums import CaseKind
 from models.outbox import OutboxMessage
 from models.staff import Role
+from scheduler.sweep import ReminderSweep
 from tests.fakes import RecordingSender
 from tests.office import OFFICE_GROUP, Member, World
 

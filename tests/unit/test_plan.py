@@ -11,13 +11,13 @@ from pydantic import ValidationError
 
 from handlers.cases.commune_calendar import calendar_with
 from handlers.cases.communes import CommuneSpec
-from handlers.cases.reminders import ReminderSweep
 from handlers.kernel.catalogue.keys import Msg
 from handlers.plan.tasks import Cell, TaskImport, import_tasks, report_duties
 from models.deadlines.calendar import DEFAULT_OVERRIDES, Override, OverrideKind, WorkCalendar
 from models.deadlines.duties import Every, ReportDuty, due_before, upcoming
 from models.plan import PlanTask
 from models.staff import Role
+from scheduler.sweep import ReminderSweep
 from tests.fakes import FakeUnitOfWorkFactory
 from tests.office import Member, World, lines_with, sweep_each_morning
 

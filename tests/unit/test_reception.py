@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 
 from handlers.broadcasts.engine import BroadcastRunner
-from handlers.cases.reminders import ReminderSweep
 from models.broadcast import Broadcast, BroadcastKind
 from models.case import Case
 from models.enums import OutboxPriority
 from models.outbox import OutboxMessage
 from models.staff import Role
+from scheduler.sweep import ReminderSweep
 from tests.chat import Chat
 from tests.office import OFFICE_GROUP, Member, World, lines_with, morning
 

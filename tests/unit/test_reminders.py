@@ -6,9 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from handlers.cases.reminders import ReminderConfig, ReminderSweep
+from handlers.cases.sweep import ReminderConfig
 from models.staff import Role
 from scheduler.service import ReminderScheduler
+from scheduler.sweep import ReminderSweep
 from tests.office import OFFICE_GROUP, Member, World, lines_with, morning, sweep_each_morning
 
 ROAD = (
