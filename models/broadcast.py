@@ -1,8 +1,8 @@
-"""Broadcasts: one message to many citizens (announcements, dialogue notices and their reminders,
+"""Broadcasts: one message to many citizens (announcements, conference notices and their reminders,
 corrections and results), expanded into the outbox a chunk at a time so a crash resumes where it stopped.
 
 The audience is the active subscribers to ``topic`` covering ``village_ids`` (empty: the whole commune), plus
-``citizen_ids`` named outright (those who registered for a dialogue). Each recipient's outbox row has the
+``citizen_ids`` named outright (those who registered for a conference). Each recipient's outbox row has the
 delivery key ``bc:<id>:<citizen id>``: expanding the same chunk twice cannot send twice. Progress and the
 final report go to the clerk who sent it, by editing one status message.
 """
@@ -20,11 +20,11 @@ from models.base import JSON_TYPE, AwareDateTime, Base, JsonDict, str_enum
 
 class BroadcastKind(StrEnum):
     ANNOUNCEMENT = "announcement"  # /thongbao
-    DIALOGUE_NOTICE = "dialogue_notice"
-    DIALOGUE_REMINDER = "dialogue_reminder"
-    DIALOGUE_CORRECTION = "dialogue_correction"
-    DIALOGUE_CANCELLED = "dialogue_cancelled"
-    DIALOGUE_RESULTS = "dialogue_results"
+    CONFERENCE_NOTICE = "dialogue_notice"
+    CONFERENCE_REMINDER = "dialogue_reminder"
+    CONFERENCE_CORRECTION = "dialogue_correction"
+    CONFERENCE_CANCELLED = "dialogue_cancelled"
+    CONFERENCE_RESULTS = "dialogue_results"
     RECEPTION_REMINDER = "reception_reminder"
 
 
@@ -32,7 +32,7 @@ class BroadcastStatus(StrEnum):
     DRAFT = "draft"  # waiting for the clerk's confirmation
     SENDING = "sending"  # recipients being queued and messages delivered
     DONE = "done"
-    CANCELLED = "cancelled"  # not confirmed, or superseded (a dialogue moved) before it was all sent
+    CANCELLED = "cancelled"  # not confirmed, or superseded (a conference moved) before it was all sent
 
 
 class Broadcast(Base):
@@ -51,8 +51,10 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     status: Mapped[BroadcastStatus] = mapped_column(str_enum(BroadcastStatus))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), default=None)
-    dialogue_id: Mapped[int | None] = mapped_column(ForeignKey("dialogue_sessions.id"), default=None)
-    dialogue_version: Mapped[int | None] = mapped_column(default=None)
+    conference_id: Mapped[int | None] = mapped_column(
+        "dialogue_id", ForeignKey("dialogue_sessions.id"), default=None
+    )
+    conference_version: Mapped[int | None] = mapped_column("dialogue_version", default=None)
     # Where the clerk watches it: the status message (an outbox row, edited as it goes).
     status_channel: Mapped[str | None] = mapped_column(String(20), default=None)
     status_chat_id: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -88,9 +88,12 @@ class Case(Base):
     paused_days: Mapped[int] = mapped_column(default=0)  # in the rule's unit, from pauses that ended
     # Urgent (khẩn): phản ánh, kiến nghị answered within the commune's shorter service level.
     urgent: Mapped[bool] = mapped_column(default=False)
-    # A question sent ahead of a dialogue conference (hỏi đáp), and the reception session a petition was
-    # raised at ("2026-11-26:07:30", as ``handlers.reception.schedule.ReceptionSession.key``).
-    dialogue_id: Mapped[int | None] = mapped_column(ForeignKey("dialogue_sessions.id"), default=None)
+    # A question sent ahead of a conference (hội nghị đối thoại; the case is a hỏi đáp), and the reception
+    # session a petition was raised at ("2026-11-26:07:30", as
+    # ``handlers.cases.reception_sessions.ReceptionSession.key``).
+    conference_id: Mapped[int | None] = mapped_column(
+        "dialogue_id", ForeignKey("dialogue_sessions.id"), default=None
+    )
     reception_key: Mapped[str | None] = mapped_column(String(20), default=None)
     # Bumped by every update: two clerks acting on the same case at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)

@@ -44,7 +44,7 @@ class Village(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class Field(Base):
+class PetitionField(Base):
     """A field (lĩnh vực) a petition is about, e.g. ``dat_dai`` — Đất đai."""
 
     __tablename__ = "fields"

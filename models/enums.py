@@ -36,18 +36,19 @@ class CaseKind(StrEnum):
 
 
 class CaseStatus(StrEnum):
-    """Workflow states of a case; see ``models.workflow`` for the legal moves."""
+    """Workflow states of a case; see ``models.workflow`` for the legal moves. Named in English like the
+    actions; the stored values are the Vietnamese terms the office uses (mới tiếp nhận, đã thụ lý…)."""
 
-    MOI_TIEP_NHAN = "moi_tiep_nhan"
-    DA_THU_LY = "da_thu_ly"
-    DANG_XU_LY = "dang_xu_ly"
-    CHO_BO_SUNG = "cho_bo_sung"
-    DA_CO_KET_QUA = "da_co_ket_qua"
-    DA_DONG = "da_dong"
-    KHONG_THU_LY = "khong_thu_ly"
-    DA_CHUYEN = "da_chuyen"
-    TRUNG = "trung"
-    DA_RUT = "da_rut"
+    RECEIVED = "moi_tiep_nhan"
+    ACCEPTED = "da_thu_ly"
+    IN_PROGRESS = "dang_xu_ly"
+    AWAITING_INFO = "cho_bo_sung"
+    ANSWERED = "da_co_ket_qua"
+    CLOSED = "da_dong"
+    DECLINED = "khong_thu_ly"
+    FORWARDED = "da_chuyen"
+    DUPLICATE = "trung"
+    WITHDRAWN = "da_rut"
 
     @property
     def is_open(self) -> bool:
@@ -55,7 +56,7 @@ class CaseStatus(StrEnum):
 
 
 OPEN_STATUSES: frozenset[CaseStatus] = frozenset(
-    {CaseStatus.MOI_TIEP_NHAN, CaseStatus.DA_THU_LY, CaseStatus.DANG_XU_LY, CaseStatus.CHO_BO_SUNG}
+    {CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_INFO}
 )
 CLOSED_STATUSES: frozenset[CaseStatus] = frozenset(set(CaseStatus) - OPEN_STATUSES)
 

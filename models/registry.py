@@ -15,9 +15,9 @@ from models.case import (
 )
 from models.channel import ChannelToken, ChatContact
 from models.citizen import Citizen, ConsentRecord
-from models.commune import Commune, Field, RoutingRule, Unit, Village
+from models.commune import Commune, PetitionField, RoutingRule, Unit, Village
+from models.conference import Conference, ConferenceParticipant
 from models.conversation import Conversation
-from models.dialogue import DialogueParticipant, DialogueSession
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
 from models.processed import ProcessedEvent
@@ -41,14 +41,14 @@ __all__ = [
     "ChatContact",
     "Citizen",
     "Commune",
+    "Conference",
+    "ConferenceParticipant",
     "ConsentRecord",
     "Conversation",
-    "DialogueParticipant",
-    "DialogueSession",
-    "Field",
     "HotSpot",
     "InfoRequest",
     "OutboxMessage",
+    "PetitionField",
     "PlanTask",
     "ProcessedEvent",
     "ReceptionChange",

@@ -13,7 +13,7 @@ from models.base import JSON_TYPE, AwareDateTime, Base
 
 
 class Topic(StrEnum):
-    DIALOGUE = "doi_thoai"  # hội nghị đối thoại
+    CONFERENCE = "doi_thoai"  # hội nghị đối thoại
     RECEPTION = "tiep_dan"  # lịch tiếp công dân
     ANNOUNCEMENT = "thong_bao"  # thông báo của xã
 

@@ -13,33 +13,33 @@ S = CaseStatus
 # From each status, the statuses a case may move to. Everything not listed is illegal.
 TRANSITIONS: Final = MappingProxyType(
     {
-        S.MOI_TIEP_NHAN: frozenset(
+        S.RECEIVED: frozenset(
             {
-                S.DA_THU_LY,
-                S.DANG_XU_LY,
-                S.CHO_BO_SUNG,
-                S.DA_CO_KET_QUA,
-                S.KHONG_THU_LY,
-                S.DA_CHUYEN,
-                S.TRUNG,
-                S.DA_RUT,
+                S.ACCEPTED,
+                S.IN_PROGRESS,
+                S.AWAITING_INFO,
+                S.ANSWERED,
+                S.DECLINED,
+                S.FORWARDED,
+                S.DUPLICATE,
+                S.WITHDRAWN,
             }
         ),
-        S.DA_THU_LY: frozenset(
-            {S.DANG_XU_LY, S.CHO_BO_SUNG, S.DA_CO_KET_QUA, S.DA_CHUYEN, S.TRUNG, S.DA_RUT}
+        S.ACCEPTED: frozenset(
+            {S.IN_PROGRESS, S.AWAITING_INFO, S.ANSWERED, S.FORWARDED, S.DUPLICATE, S.WITHDRAWN}
         ),
-        S.DANG_XU_LY: frozenset({S.CHO_BO_SUNG, S.DA_CO_KET_QUA, S.DA_CHUYEN, S.TRUNG, S.DA_RUT}),
+        S.IN_PROGRESS: frozenset({S.AWAITING_INFO, S.ANSWERED, S.FORWARDED, S.DUPLICATE, S.WITHDRAWN}),
         # After the citizen answers, the case returns to where it was before the question.
-        S.CHO_BO_SUNG: frozenset(
-            {S.MOI_TIEP_NHAN, S.DA_THU_LY, S.DANG_XU_LY, S.KHONG_THU_LY, S.DA_CHUYEN, S.TRUNG, S.DA_RUT}
+        S.AWAITING_INFO: frozenset(
+            {S.RECEIVED, S.ACCEPTED, S.IN_PROGRESS, S.DECLINED, S.FORWARDED, S.DUPLICATE, S.WITHDRAWN}
         ),
         # A result can be reopened while the case is not yet closed (e.g. the citizen disputes it).
-        S.DA_CO_KET_QUA: frozenset({S.DA_DONG, S.DANG_XU_LY}),
-        S.DA_DONG: frozenset(),
-        S.KHONG_THU_LY: frozenset(),
-        S.DA_CHUYEN: frozenset(),
-        S.TRUNG: frozenset(),
-        S.DA_RUT: frozenset(),
+        S.ANSWERED: frozenset({S.CLOSED, S.IN_PROGRESS}),
+        S.CLOSED: frozenset(),
+        S.DECLINED: frozenset(),
+        S.FORWARDED: frozenset(),
+        S.DUPLICATE: frozenset(),
+        S.WITHDRAWN: frozenset(),
     }
 )
 

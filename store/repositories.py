@@ -32,9 +32,9 @@ from models.case import (
 )
 from models.channel import ChannelToken, ChatContact
 from models.citizen import Citizen, ConsentRecord
-from models.commune import Commune, Field, RoutingRule, Unit, Village
+from models.commune import Commune, PetitionField, RoutingRule, Unit, Village
+from models.conference import Conference, ConferenceParticipant
 from models.conversation import Conversation
-from models.dialogue import DialogueParticipant, DialogueSession
 from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
@@ -108,8 +108,8 @@ class SqlCommunes:
         communes: list[Commune] = await self._cached(("communes", 0), lambda: self._all(_ALL_COMMUNES))
         return communes
 
-    async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Field]:
-        rows: list[Field] = await self._reference(Field, commune_id, include_inactive)
+    async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[PetitionField]:
+        rows: list[PetitionField] = await self._reference(PetitionField, commune_id, include_inactive)
         return rows
 
     async def villages(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Village]:
@@ -120,7 +120,9 @@ class SqlCommunes:
         rows: list[Unit] = await self._reference(Unit, commune_id, include_inactive)
         return rows
 
-    async def _reference(self, model: type[Field | Village | Unit], commune_id: int, everything: bool) -> Any:
+    async def _reference(
+        self, model: type[PetitionField | Village | Unit], commune_id: int, everything: bool
+    ) -> Any:
         """A commune's fields, villages or units in their order. The active ones come from the reference
         cache (they change only when the commune is imported again); with ``everything``, from the session."""
 
@@ -137,7 +139,7 @@ class SqlCommunes:
     async def _all(self, query: Any) -> list[Any]:
         return list((await self._s.scalars(query)).all())
 
-    async def add(self, item: Commune | Field | Village | Unit | RoutingRule) -> None:
+    async def add(self, item: Commune | PetitionField | Village | Unit | RoutingRule) -> None:
         self._s.add(item)
         await self._s.flush()
         if self._cache is not None:
@@ -952,51 +954,50 @@ class SqlProcessedEvents:
         return EventClaim(first=True, chat_busy=row[1] is not None, staff=row[2] is not None)
 
 
-class SqlDialogues:
+class SqlConferences:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def next_number(self, commune_id: int) -> int:
-        query = select(func.max(DialogueSession.number)).where(DialogueSession.commune_id == commune_id)
+        query = select(func.max(Conference.number)).where(Conference.commune_id == commune_id)
         return int(await self._s.scalar(query) or 0) + 1
 
-    async def add(self, session: DialogueSession) -> None:
+    async def add(self, session: Conference) -> None:
         self._s.add(session)
         await self._s.flush()
 
-    async def get(self, commune_id: int, number: int) -> DialogueSession | None:
+    async def get(self, commune_id: int, number: int) -> Conference | None:
         return await self._s.scalar(
-            select(DialogueSession).where(
-                DialogueSession.commune_id == commune_id, DialogueSession.number == number
+            select(Conference).where(Conference.commune_id == commune_id, Conference.number == number)
+        )
+
+    async def by_id(self, conference_id: int) -> Conference | None:
+        return await self._s.get(Conference, conference_id)
+
+    async def starting(self, commune_id: int, first: datetime, last: datetime) -> Sequence[Conference]:
+        query = select(Conference).where(
+            Conference.commune_id == commune_id, Conference.starts_at.between(first, last)
+        )
+        return (await self._s.scalars(query.order_by(Conference.starts_at, Conference.id))).all()
+
+    async def participants(self, conference_id: int) -> Sequence[ConferenceParticipant]:
+        query = select(ConferenceParticipant).where(ConferenceParticipant.conference_id == conference_id)
+        return (await self._s.scalars(query.order_by(ConferenceParticipant.id))).all()
+
+    async def participant(self, conference_id: int, citizen_id: int) -> ConferenceParticipant | None:
+        return await self._s.scalar(
+            select(ConferenceParticipant).where(
+                ConferenceParticipant.conference_id == conference_id,
+                ConferenceParticipant.citizen_id == citizen_id,
             )
         )
 
-    async def by_id(self, dialogue_id: int) -> DialogueSession | None:
-        return await self._s.get(DialogueSession, dialogue_id)
-
-    async def starting(self, commune_id: int, first: datetime, last: datetime) -> Sequence[DialogueSession]:
-        query = select(DialogueSession).where(
-            DialogueSession.commune_id == commune_id, DialogueSession.starts_at.between(first, last)
-        )
-        return (await self._s.scalars(query.order_by(DialogueSession.starts_at, DialogueSession.id))).all()
-
-    async def participants(self, dialogue_id: int) -> Sequence[DialogueParticipant]:
-        query = select(DialogueParticipant).where(DialogueParticipant.dialogue_id == dialogue_id)
-        return (await self._s.scalars(query.order_by(DialogueParticipant.id))).all()
-
-    async def participant(self, dialogue_id: int, citizen_id: int) -> DialogueParticipant | None:
-        return await self._s.scalar(
-            select(DialogueParticipant).where(
-                DialogueParticipant.dialogue_id == dialogue_id, DialogueParticipant.citizen_id == citizen_id
-            )
-        )
-
-    async def add_participant(self, participant: DialogueParticipant) -> None:
+    async def add_participant(self, participant: ConferenceParticipant) -> None:
         self._s.add(participant)
         await self._s.flush()
 
-    async def questions(self, dialogue_id: int) -> Sequence[Case]:
-        query = select(Case).where(Case.dialogue_id == dialogue_id).order_by(Case.id)
+    async def questions(self, conference_id: int) -> Sequence[Case]:
+        query = select(Case).where(Case.conference_id == conference_id).order_by(Case.id)
         return (await self._s.scalars(query)).all()
 
 
@@ -1018,8 +1019,8 @@ class SqlBroadcasts:
         query = select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING).order_by(Broadcast.id)
         return (await self._s.scalars(query)).all()
 
-    async def of_dialogue(self, dialogue_id: int) -> Sequence[Broadcast]:
-        query = select(Broadcast).where(Broadcast.dialogue_id == dialogue_id).order_by(Broadcast.id)
+    async def of_conference(self, conference_id: int) -> Sequence[Broadcast]:
+        query = select(Broadcast).where(Broadcast.conference_id == conference_id).order_by(Broadcast.id)
         return (await self._s.scalars(query)).all()
 
 

@@ -19,8 +19,8 @@ from handlers.kernel.ports import (
     CitizenRepository,
     CommuneRepository,
     ConcurrentUpdate,
+    ConferenceRepository,
     ConversationRepository,
-    DialogueRepository,
     OutboxRepository,
     PlanRepository,
     ProcessedEventRepository,
@@ -40,8 +40,8 @@ from store.repositories import (
     SqlChatContacts,
     SqlCitizens,
     SqlCommunes,
+    SqlConferences,
     SqlConversations,
-    SqlDialogues,
     SqlOutbox,
     SqlPlan,
     SqlProcessedEvents,
@@ -69,7 +69,7 @@ class SqlUnitOfWork:
     plan: PlanRepository
     subscriptions: SubscriptionRepository
     reception: ReceptionRepository
-    dialogues: DialogueRepository
+    conferences: ConferenceRepository
     broadcasts: BroadcastRepository
     unhandled: UnhandledRepository
     tokens: ChannelTokenRepository
@@ -109,7 +109,7 @@ class SqlUnitOfWork:
         self.plan = SqlPlan(session)
         self.subscriptions = SqlSubscriptions(session)
         self.reception = SqlReception(session)
-        self.dialogues = SqlDialogues(session)
+        self.conferences = SqlConferences(session)
         self.broadcasts = SqlBroadcasts(session)
         self.unhandled = SqlUnhandled(session)
         self.tokens = SqlChannelTokens(session)

@@ -29,9 +29,9 @@ from models.case import (
 )
 from models.channel import ChannelToken, ChatContact
 from models.citizen import Citizen, ConsentRecord
-from models.commune import Commune, Field, RoutingRule, Unit, Village
+from models.commune import Commune, PetitionField, RoutingRule, Unit, Village
+from models.conference import Conference, ConferenceParticipant
 from models.conversation import Conversation
-from models.dialogue import DialogueParticipant, DialogueSession
 from models.enums import CaseStatus, OutboxStatus
 from models.outbox import OutboxMessage
 from models.plan import PlanTask
@@ -125,8 +125,8 @@ class FakeCommunes(_Repo):
             rows = [r for r in rows if r.active]  # type: ignore[attr-defined]
         return sorted(rows, key=lambda r: (r.position, r.id))  # type: ignore[attr-defined]
 
-    async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Field]:
-        return await self._scoped(Field, commune_id, include_inactive)
+    async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[PetitionField]:
+        return await self._scoped(PetitionField, commune_id, include_inactive)
 
     async def villages(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Village]:
         return await self._scoped(Village, commune_id, include_inactive)
@@ -134,7 +134,7 @@ class FakeCommunes(_Repo):
     async def units(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Unit]:
         return await self._scoped(Unit, commune_id, include_inactive)
 
-    async def add(self, item: Commune | Field | Village | Unit | RoutingRule) -> None:
+    async def add(self, item: Commune | PetitionField | Village | Unit | RoutingRule) -> None:
         self.store.insert(item)
 
     async def routing_rules(self, commune_id: int) -> Sequence[RoutingRule]:
@@ -679,51 +679,53 @@ class FakeReception(_Repo):
         del self.store.rows[ReceptionChange][change.id]
 
 
-class FakeDialogues(_Repo):
+class FakeConferences(_Repo):
     async def next_number(self, commune_id: int) -> int:
         return 1 + max(
-            (d.number for d in self.store.all(DialogueSession) if d.commune_id == commune_id), default=0
+            (d.number for d in self.store.all(Conference) if d.commune_id == commune_id), default=0
         )
 
-    async def add(self, session: DialogueSession) -> None:
+    async def add(self, session: Conference) -> None:
         self.store.insert(session)
 
-    async def get(self, commune_id: int, number: int) -> DialogueSession | None:
+    async def get(self, commune_id: int, number: int) -> Conference | None:
         return next(
-            (d for d in self.store.all(DialogueSession) if (d.commune_id, d.number) == (commune_id, number)),
+            (d for d in self.store.all(Conference) if (d.commune_id, d.number) == (commune_id, number)),
             None,
         )
 
-    async def by_id(self, dialogue_id: int) -> DialogueSession | None:
-        return self.store.rows.get(DialogueSession, {}).get(dialogue_id)
+    async def by_id(self, conference_id: int) -> Conference | None:
+        return self.store.rows.get(Conference, {}).get(conference_id)
 
-    async def starting(self, commune_id: int, first: datetime, last: datetime) -> Sequence[DialogueSession]:
+    async def starting(self, commune_id: int, first: datetime, last: datetime) -> Sequence[Conference]:
         found = [
             d
-            for d in self.store.all(DialogueSession)
+            for d in self.store.all(Conference)
             if d.commune_id == commune_id and first <= d.starts_at <= last
         ]
         return sorted(found, key=lambda d: (d.starts_at, d.id))
 
-    async def participants(self, dialogue_id: int) -> Sequence[DialogueParticipant]:
+    async def participants(self, conference_id: int) -> Sequence[ConferenceParticipant]:
         return sorted(
-            (p for p in self.store.all(DialogueParticipant) if p.dialogue_id == dialogue_id),
+            (p for p in self.store.all(ConferenceParticipant) if p.conference_id == conference_id),
             key=lambda p: p.id,
         )
 
-    async def participant(self, dialogue_id: int, citizen_id: int) -> DialogueParticipant | None:
+    async def participant(self, conference_id: int, citizen_id: int) -> ConferenceParticipant | None:
         return next(
-            (p for p in await self.participants(dialogue_id) if p.citizen_id == citizen_id),
+            (p for p in await self.participants(conference_id) if p.citizen_id == citizen_id),
             None,
         )
 
-    async def add_participant(self, participant: DialogueParticipant) -> None:
-        if await self.participant(participant.dialogue_id, participant.citizen_id) is not None:
+    async def add_participant(self, participant: ConferenceParticipant) -> None:
+        if await self.participant(participant.conference_id, participant.citizen_id) is not None:
             raise AssertionError("one registration per session and citizen")
         self.store.insert(participant)
 
-    async def questions(self, dialogue_id: int) -> Sequence[Case]:
-        return sorted((c for c in self.store.all(Case) if c.dialogue_id == dialogue_id), key=lambda c: c.id)
+    async def questions(self, conference_id: int) -> Sequence[Case]:
+        return sorted(
+            (c for c in self.store.all(Case) if c.conference_id == conference_id), key=lambda c: c.id
+        )
 
 
 class FakeBroadcasts(_Repo):
@@ -743,9 +745,9 @@ class FakeBroadcasts(_Repo):
             (b for b in self.store.all(Broadcast) if b.status is BroadcastStatus.SENDING), key=lambda b: b.id
         )
 
-    async def of_dialogue(self, dialogue_id: int) -> Sequence[Broadcast]:
+    async def of_conference(self, conference_id: int) -> Sequence[Broadcast]:
         return sorted(
-            (b for b in self.store.all(Broadcast) if b.dialogue_id == dialogue_id), key=lambda b: b.id
+            (b for b in self.store.all(Broadcast) if b.conference_id == conference_id), key=lambda b: b.id
         )
 
 
@@ -797,7 +799,7 @@ class FakeUnitOfWork:
         self.plan = FakePlan(store)
         self.subscriptions = FakeSubscriptions(store)
         self.reception = FakeReception(store)
-        self.dialogues = FakeDialogues(store)
+        self.conferences = FakeConferences(store)
         self.broadcasts = FakeBroadcasts(store)
         self.unhandled = FakeUnhandled(store)
         self.tokens = FakeChannelTokens(store)

@@ -60,18 +60,18 @@ async def _preview(turn: StaffTurn, draft: dict[str, object]) -> None:
     audience = Audience(Topic.ANNOUNCEMENT, frozenset(chosen) or None)
     count = await count_audience(turn.uow, turn.desk.commune.id, audience)
     names = [v.name for v in await turn.desk.villages() if v.id in chosen]
-    choices = [Choice(_token("v:0"), _mark(not chosen, turn.t(Msg.DIALOGUE_WHOLE_COMMUNE)))]
+    choices = [Choice(_token("v:0"), _mark(not chosen, turn.t(Msg.CONFERENCE_WHOLE_COMMUNE)))]
     choices += [
         Choice(_token(f"v:{v.id}"), _mark(v.id in chosen, v.name))
         for v in await turn.desk.villages()
         if v.active
     ]
     choices += [Choice(_token("send"), turn.t(Msg.ANNOUNCE_SEND, count=count))]
-    choices += [Choice(_token("cancel"), turn.t(Msg.DIALOGUE_DISCARD))]
+    choices += [Choice(_token("cancel"), turn.t(Msg.CONFERENCE_DISCARD))]
     text = turn.t(
         Msg.ANNOUNCE_PREVIEW,
         text=_as_sent(turn, str(draft["text"])),
-        audience=", ".join(names) if names else turn.t(Msg.DIALOGUE_WHOLE_COMMUNE),
+        audience=", ".join(names) if names else turn.t(Msg.CONFERENCE_WHOLE_COMMUNE),
         count=count,
     )
     await turn.prompt(ACTION, text, data=draft, choices=choices)
@@ -95,7 +95,7 @@ async def answer(turn: StaffTurn, draft: dict[str, object], payload: Payload) ->
         return
     if picked == "cancel":
         await turn.clear_prompt()
-        turn.say(Msg.DIALOGUE_DISCARDED)
+        turn.say(Msg.CONFERENCE_DISCARDED)
         return
     if picked is not None and picked.startswith("v:") and picked[2:].isdecimal():
         village = int(picked[2:])

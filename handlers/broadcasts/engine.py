@@ -7,7 +7,7 @@ the delivery worker sends them under the bulk cap (``RateLimits.bulk_per_second`
 replies to citizens' own messages take the free slots of the global cap and go first. Only so many rows are
 queued ahead of the sender (``BroadcastConfig.ahead``): a broadcast to 100,000 people does not fill the queue.
 
-A dialogue's notices carry the session's version: when the session moves, what is still queued for the old
+A conference's notices carry the session's version: when the session moves, what is still queued for the old
 version is given up (``supersede``) and nothing more is expanded for it.
 
 The clerk who sent it watches one status message, edited as it goes (sent, failed, remaining, ETA), and gets
@@ -101,7 +101,7 @@ async def create(
     now: datetime,
     attachments: Sequence[dict[str, Any]] = (),
     created_by: int | None = None,
-    dialogue: tuple[int, int] | None = None,  # (session id, version)
+    conference: tuple[int, int] | None = None,  # (session id, version)
     draft: bool = False,
 ) -> Broadcast | None:
     """A broadcast about ``key``; None if one about it exists already (two sweepers, a replayed turn)."""
@@ -119,8 +119,8 @@ async def create(
         created_at=now,
         status=BroadcastStatus.DRAFT if draft else BroadcastStatus.SENDING,
         created_by=created_by,
-        dialogue_id=dialogue[0] if dialogue else None,
-        dialogue_version=dialogue[1] if dialogue else None,
+        conference_id=conference[0] if conference else None,
+        conference_version=conference[1] if conference else None,
         estimate=await count_audience(uow, commune_id, audience),
         started_at=None if draft else now,
     )
@@ -128,11 +128,11 @@ async def create(
     return broadcast
 
 
-async def supersede(uow: UnitOfWork, dialogue_id: int, version: int) -> int:
-    """Give up what is still queued of a dialogue's notices written for another version; how many."""
+async def supersede(uow: UnitOfWork, conference_id: int, version: int) -> int:
+    """Give up what is still queued of a conference's notices written for another version; how many."""
     given_up = 0
-    for broadcast in await uow.broadcasts.of_dialogue(dialogue_id):
-        if broadcast.status is BroadcastStatus.SENDING and broadcast.dialogue_version != version:
+    for broadcast in await uow.broadcasts.of_conference(conference_id):
+        if broadcast.status is BroadcastStatus.SENDING and broadcast.conference_version != version:
             broadcast.status = BroadcastStatus.CANCELLED
             given_up += await uow.outbox.cancel_broadcast(broadcast.id, reason=SUPERSEDED)
     return given_up
@@ -216,12 +216,12 @@ class BroadcastRunner:
             return mail.count
 
     async def _stale(self, uow: UnitOfWork, broadcast: Broadcast) -> bool:
-        if broadcast.dialogue_id is None:
+        if broadcast.conference_id is None:
             return False
-        session = await uow.dialogues.by_id(broadcast.dialogue_id)
-        if session is None or session.version != broadcast.dialogue_version:
+        session = await uow.conferences.by_id(broadcast.conference_id)
+        if session is None or session.version != broadcast.conference_version:
             return True
-        return not session.active and broadcast.kind is not BroadcastKind.DIALOGUE_CANCELLED
+        return not session.active and broadcast.kind is not BroadcastKind.CONFERENCE_CANCELLED
 
     async def _expand(self, uow: UnitOfWork, broadcast: Broadcast, now: datetime) -> int:
         """Queue the next chunk of recipients (the named citizens first); mark it expanded at the end."""
@@ -309,11 +309,11 @@ def _covers(subscription: Subscription, audience: Audience) -> bool:
 
 TITLES = {
     BroadcastKind.ANNOUNCEMENT: Msg.BROADCAST_KIND_ANNOUNCEMENT,
-    BroadcastKind.DIALOGUE_NOTICE: Msg.BROADCAST_KIND_DIALOGUE_NOTICE,
-    BroadcastKind.DIALOGUE_REMINDER: Msg.BROADCAST_KIND_DIALOGUE_REMINDER,
-    BroadcastKind.DIALOGUE_CORRECTION: Msg.BROADCAST_KIND_DIALOGUE_CORRECTION,
-    BroadcastKind.DIALOGUE_CANCELLED: Msg.BROADCAST_KIND_DIALOGUE_CANCELLED,
-    BroadcastKind.DIALOGUE_RESULTS: Msg.BROADCAST_KIND_DIALOGUE_RESULTS,
+    BroadcastKind.CONFERENCE_NOTICE: Msg.BROADCAST_KIND_CONFERENCE_NOTICE,
+    BroadcastKind.CONFERENCE_REMINDER: Msg.BROADCAST_KIND_CONFERENCE_REMINDER,
+    BroadcastKind.CONFERENCE_CORRECTION: Msg.BROADCAST_KIND_CONFERENCE_CORRECTION,
+    BroadcastKind.CONFERENCE_CANCELLED: Msg.BROADCAST_KIND_CONFERENCE_CANCELLED,
+    BroadcastKind.CONFERENCE_RESULTS: Msg.BROADCAST_KIND_CONFERENCE_RESULTS,
     BroadcastKind.RECEPTION_REMINDER: Msg.BROADCAST_KIND_RECEPTION_REMINDER,
 }
 

@@ -46,8 +46,8 @@ class StaffCommand(StrEnum):
     URGENT = "urgent"
     TASKS = "tasks"
     RECEPTION = "reception"
-    DIALOGUE = "dialogue"
-    DIALOGUE_EXPORT = "dialogue_export"
+    CONFERENCE = "dialogue"
+    CONFERENCE_EXPORT = "dialogue_export"
     ANNOUNCE = "announce"
 
 
@@ -81,7 +81,7 @@ STAFF_COMMANDS: Final = MappingProxyType(
         "phuctap": C.COMPLEX, "complex": C.COMPLEX,
         "khan": C.URGENT, "urgent": C.URGENT,
         "nhiemvu": C.TASKS, "tasks": C.TASKS,
-        "doithoaixuat": C.DIALOGUE_EXPORT, "dialogueexport": C.DIALOGUE_EXPORT,
+        "doithoaixuat": C.CONFERENCE_EXPORT, "dialogueexport": C.CONFERENCE_EXPORT,
         "thongbao": C.ANNOUNCE, "announce": C.ANNOUNCE,
     }
 )  # fmt: skip
@@ -94,8 +94,8 @@ SHARED_COMMANDS: Final = MappingProxyType(
         "cancel": C.CANCEL,
         "lichtiepdan": C.RECEPTION,
         "receptiondays": C.RECEPTION,
-        "doithoai": C.DIALOGUE,
-        "dialogue": C.DIALOGUE,
+        "doithoai": C.CONFERENCE,
+        "dialogue": C.CONFERENCE,
     }
 )
 
@@ -132,8 +132,8 @@ PERMISSIONS: Final = MappingProxyType(
         C.URGENT: TRIAGE,
         C.TASKS: EVERYONE,
         C.RECEPTION: EVERYONE,  # reading; changes are checked inside
-        C.DIALOGUE: EVERYONE,  # the list; changes are checked inside
-        C.DIALOGUE_EXPORT: TRIAGE,
+        C.CONFERENCE: EVERYONE,  # the list; changes are checked inside
+        C.CONFERENCE_EXPORT: TRIAGE,
         C.ANNOUNCE: TRIAGE,
     }
 )

@@ -27,10 +27,10 @@ S = CaseStatus
 
 # Which triage buttons a card shows in each status (a note can always be added).
 TRIAGE_ACTIONS: dict[CaseStatus, tuple[str, ...]] = {
-    S.MOI_TIEP_NHAN: ("acc", "asg", "fwd", "dec", "inf", "dup", "rek", "note"),
-    S.DA_THU_LY: ("asg", "fwd", "inf", "dup", "rek", "note"),
-    S.DANG_XU_LY: ("asg", "fwd", "inf", "dup", "rek", "note"),
-    S.CHO_BO_SUNG: ("fwd", "dec", "dup", "note"),
+    S.RECEIVED: ("acc", "asg", "fwd", "dec", "inf", "dup", "rek", "note"),
+    S.ACCEPTED: ("asg", "fwd", "inf", "dup", "rek", "note"),
+    S.IN_PROGRESS: ("asg", "fwd", "inf", "dup", "rek", "note"),
+    S.AWAITING_INFO: ("fwd", "dec", "dup", "note"),
 }
 ACTION_LABELS: dict[str, Msg] = {
     "acc": Msg.CARD_ACCEPT,
@@ -118,7 +118,7 @@ async def _triage_hints(desk: Desk, case: Case, arrival: Arrival | None) -> list
                 chosen=desk.kind_label(case.kind).lower(),
             )
         )
-    if case.status is S.MOI_TIEP_NHAN:
+    if case.status is S.RECEIVED:
         candidates = arrival.duplicates if arrival is not None else await flagged_duplicates(desk, case)
         if candidates:
             described = [
@@ -170,7 +170,7 @@ async def _whereabouts(desk: Desk, case: Case) -> list[str]:
     linked = await desk.uow.cases.duplicates_of(case.commune_id, case.id)
     if linked:
         lines.append(desk.t(Msg.CARD_LINKED, codes=", ".join(other.code for other in linked)))
-    if case.status is S.CHO_BO_SUNG:
+    if case.status is S.AWAITING_INFO:
         request = await desk.uow.cases.open_info_request(case.commune_id, case.id)
         if request is not None:
             lines.append(desk.t(Msg.CARD_WAITING, question=shorten(request.question, 200)))

@@ -22,7 +22,7 @@ from models.errors import InvalidValue
 from models.values import ReceiptCode
 
 S = CaseStatus
-BEFORE_RESULT = frozenset({S.MOI_TIEP_NHAN, S.DA_THU_LY, S.DANG_XU_LY})
+BEFORE_RESULT = frozenset({S.RECEIVED, S.ACCEPTED, S.IN_PROGRESS})
 # Templates for "không thụ lý", each citing its legal ground; the clerk may edit before sending.
 DECLINE_TEMPLATES: dict[CaseKind, tuple[str, ...]] = {
     CaseKind.KHIEU_NAI: (
@@ -77,7 +77,7 @@ def _unreached(turn: StaffTurn, case: Case, reached: bool) -> None:
 
 
 async def _accept(turn: StaffTurn, case: Case) -> bool:
-    await _move(turn, case, S.DA_THU_LY, CaseAction.ACCEPTED)
+    await _move(turn, case, S.ACCEPTED, CaseAction.ACCEPTED)
     case.accepted_at = turn.now
     if (rule := resolution_rule(case.kind)) != case.deadline_rule:
         begin_stage(case, rule)  # the resolution period; a phản ánh already on its service level keeps it
@@ -89,7 +89,7 @@ async def _accept(turn: StaffTurn, case: Case) -> bool:
 
 
 async def accept(turn: StaffTurn, case: Case) -> None:
-    if not _allowed(turn, case, frozenset({S.MOI_TIEP_NHAN})):
+    if not _allowed(turn, case, frozenset({S.RECEIVED})):
         return
     reached = await _accept(turn, case)
     turn.say(Msg.OFFICE_ACCEPTED, code=case.code)
@@ -113,15 +113,15 @@ async def assign(turn: StaffTurn, case: Case, unit: Unit | None) -> None:
         turn.say_text(turn.t(Msg.OFFICE_PICK_UNIT, code=case.code), await unit_choices(turn, case))
         return
     reached = True
-    if case.status is S.MOI_TIEP_NHAN:  # assigning a new case accepts it
+    if case.status is S.RECEIVED:  # assigning a new case accepts it
         reached = await _accept(turn, case)
     previous = case.unit_id
     case.unit_id = unit.id
     data: dict[str, object] = {"unit": unit.code}
     if previous is not None and previous != unit.id:
         data["previous"] = await turn.desk.unit_code(previous)
-    if case.status is S.DA_THU_LY:
-        await _move(turn, case, S.DANG_XU_LY, CaseAction.ASSIGNED, data)
+    if case.status is S.ACCEPTED:
+        await _move(turn, case, S.IN_PROGRESS, CaseAction.ASSIGNED, data)
     else:
         await turn.record(case, CaseAction.ASSIGNED, data)
     text = turn.t(
@@ -161,7 +161,7 @@ async def forward(turn: StaffTurn, case: Case, destination: str | None, reason: 
     destination = shorten(destination, 300)
     reason = "" if fold_words(reason) in NO_REASON else reason.strip()
     case.forwarded_to = destination
-    await _move(turn, case, S.DA_CHUYEN, CaseAction.FORWARDED, {"destination": destination, "reason": reason})
+    await _move(turn, case, S.FORWARDED, CaseAction.FORWARDED, {"destination": destination, "reason": reason})
     key = Msg.NOTICE_FORWARDED_REASON if reason else Msg.NOTICE_FORWARDED
     reached = await notify_citizen(
         turn.desk, case, key, label="forwarded", destination=destination, reason=reason
@@ -181,7 +181,7 @@ def decline_templates(case: Case) -> tuple[str, ...]:
 
 async def offer_decline(turn: StaffTurn, case: Case) -> None:
     """The reasons that fit the kind, each citing its ground, and "another reason"."""
-    if not _allowed(turn, case, frozenset({S.MOI_TIEP_NHAN, S.CHO_BO_SUNG})):
+    if not _allowed(turn, case, frozenset({S.RECEIVED, S.AWAITING_INFO})):
         return
     lines = [turn.t(Msg.OFFICE_DECLINE_PICK, code=case.code)]
     choices = []
@@ -196,7 +196,7 @@ async def offer_decline(turn: StaffTurn, case: Case) -> None:
 
 async def choose_decline(turn: StaffTurn, case: Case, template: str) -> None:
     """A template was picked: show it and let the clerk send it or write their own."""
-    if not _allowed(turn, case, frozenset({S.MOI_TIEP_NHAN, S.CHO_BO_SUNG})):
+    if not _allowed(turn, case, frozenset({S.RECEIVED, S.AWAITING_INFO})):
         return
     if template not in decline_templates(case):
         await turn.prompt("decline", turn.t(Msg.OFFICE_DECLINE_TEXT, code=case.code), case=case)
@@ -215,13 +215,13 @@ async def choose_decline(turn: StaffTurn, case: Case, template: str) -> None:
 
 
 async def decline(turn: StaffTurn, case: Case, reason: str) -> None:
-    if not _allowed(turn, case, frozenset({S.MOI_TIEP_NHAN, S.CHO_BO_SUNG})):
+    if not _allowed(turn, case, frozenset({S.RECEIVED, S.AWAITING_INFO})):
         return
     reason = reason.strip()
     case.decline_reason = reason
     case.resume_status = None
     await _close_info_request(turn, case)
-    await _move(turn, case, S.KHONG_THU_LY, CaseAction.DECLINED, {"reason": reason})
+    await _move(turn, case, S.DECLINED, CaseAction.DECLINED, {"reason": reason})
     await turn.clear_prompt()
     reached = await notify_citizen(turn.desk, case, Msg.NOTICE_DECLINED, label="declined", reason=reason)
     turn.say(Msg.OFFICE_DECLINED, code=case.code)
@@ -260,7 +260,7 @@ async def ask_info(turn: StaffTurn, case: Case, question: str | None) -> None:
     case.resume_status = case.status
     paused = pause(case, turn.desk.today)
     await _move(
-        turn, case, S.CHO_BO_SUNG, CaseAction.INFO_REQUESTED, {"question": question, "paused": paused}
+        turn, case, S.AWAITING_INFO, CaseAction.INFO_REQUESTED, {"question": question, "paused": paused}
     )
     language = await _citizen_language(turn, case)
     await notify_citizen(
@@ -308,7 +308,7 @@ async def mark_duplicate(turn: StaffTurn, case: Case, original_text: str | None)
     case.duplicate_of_id = original.id
     case.resume_status = None
     await _close_info_request(turn, case)
-    await _move(turn, case, S.TRUNG, CaseAction.MERGED, {"original": original.code})
+    await _move(turn, case, S.DUPLICATE, CaseAction.MERGED, {"original": original.code})
     await turn.record(original, CaseAction.MERGED, {"duplicate": case.code})
     await turn.clear_prompt()
     reached = await notify_citizen(
@@ -406,7 +406,7 @@ async def note(turn: StaffTurn, case: Case, text: str | None) -> None:
 
 
 async def progress(turn: StaffTurn, case: Case, text: str | None) -> None:
-    if not _allowed(turn, case, frozenset({S.DA_THU_LY, S.DANG_XU_LY})):
+    if not _allowed(turn, case, frozenset({S.ACCEPTED, S.IN_PROGRESS})):
         return
     if not text:
         await turn.prompt("progress", turn.t(Msg.OFFICE_PROGRESS_ASK, code=case.code), case=case)

@@ -18,7 +18,7 @@ from handlers.kernel.mail import Mailbox
 from handlers.kernel.ports import UnitOfWork
 from handlers.kernel.replies import Choice, InputRequest, Reply
 from models.citizen import Citizen
-from models.commune import Commune, Field, Village
+from models.commune import Commune, PetitionField, Village
 from models.conversation import Conversation
 from models.enums import CaseKind, CaseStatus
 
@@ -30,8 +30,8 @@ TYPED_FORMS: dict[Msg, tuple[str, Msg]] = {
     Msg.COMMON_EXPECTS_LOCATION: ("location", Msg.COMMON_EXPECTS_LOCATION_TYPED),
     Msg.IDENTITY_PHONE_ASK: ("contact", Msg.IDENTITY_PHONE_ASK_TYPED),
     Msg.COMMON_EXPECTS_PHONE: ("contact", Msg.COMMON_EXPECTS_PHONE_TYPED),
-    Msg.DIALOGUE_ASK_PHONE: ("contact", Msg.DIALOGUE_ASK_PHONE_TYPED),
-    Msg.DIALOGUE_EXPECTS_PHONE: ("contact", Msg.DIALOGUE_EXPECTS_PHONE_TYPED),
+    Msg.CONFERENCE_ASK_PHONE: ("contact", Msg.CONFERENCE_ASK_PHONE_TYPED),
+    Msg.CONFERENCE_EXPECTS_PHONE: ("contact", Msg.CONFERENCE_EXPECTS_PHONE_TYPED),
     Msg.ATTACHMENTS_ASK: ("documents", Msg.ATTACHMENTS_ASK_PHOTOS),
 }
 
@@ -70,7 +70,7 @@ class Turn:
         self.submitting = False
         self.case_id: int | None = None
         self.is_new = False  # first event ever seen from this chat
-        self._fields: Sequence[Field] | None = None
+        self._fields: Sequence[PetitionField] | None = None
         self._villages: Sequence[Village] | None = None
 
     # -- language and text -------------------------------------------------------------------------
@@ -152,7 +152,7 @@ class Turn:
     def step(self) -> str:
         return self.conversation.step
 
-    async def fields(self) -> Sequence[Field]:
+    async def fields(self) -> Sequence[PetitionField]:
         if self._fields is None:
             self._fields = await self.uow.communes.fields(self._commune_id()) if self.commune else []
         return self._fields

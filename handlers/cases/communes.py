@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from handlers.kernel.ports import UnitOfWork
 from handlers.kernel.text import fold_words
 from handlers.kernel.weekdays import weekday_number
-from models.commune import Commune, RoutingRule, Unit, Village
-from models.commune import Field as FieldRow
+from models.commune import Commune, PetitionField, RoutingRule, Unit, Village
 from models.deadlines.duties import Every, ReportDuty
 from models.enums import VillageKind
 
@@ -223,7 +222,7 @@ class ImportSummary:
 
 
 SpecT = TypeVar("SpecT", VillageSpec, FieldSpec, UnitSpec)
-RowT = TypeVar("RowT", Village, FieldRow, Unit)
+RowT = TypeVar("RowT", Village, PetitionField, Unit)
 
 
 async def _sync(
@@ -268,7 +267,7 @@ def _update_village(row: Village, spec: VillageSpec) -> None:
     row.name, row.kind = spec.name, spec.kind
 
 
-def _update_field(row: FieldRow, spec: FieldSpec) -> None:
+def _update_field(row: PetitionField, spec: FieldSpec) -> None:
     row.label, row.label_en = spec.label, spec.label_en
 
 
@@ -312,7 +311,7 @@ async def import_commune(uow: UnitOfWork, spec: CommuneSpec, *, now: datetime) -
         lambda row: row.slug,
         spec.fields,
         lambda s: s.slug,
-        lambda s: FieldRow(commune_id=cid, slug=s.slug, label=s.label),
+        lambda s: PetitionField(commune_id=cid, slug=s.slug, label=s.label),
         _update_field,
     )
     await _sync(

@@ -19,7 +19,7 @@ from handlers.kernel.labels import KIND_LABELS, STATUS_LABELS, commune_in_senten
 from handlers.kernel.mail import Mailbox
 from handlers.kernel.ports import UnitOfWork
 from models.case import Case
-from models.commune import Commune, Field, Unit, Village
+from models.commune import Commune, PetitionField, Unit, Village
 from models.deadlines.calendar import WorkCalendar
 from models.enums import CaseKind, CaseStatus
 
@@ -45,7 +45,7 @@ class Desk:
         self.mail = mail
         self.now = now
         self.commune = commune
-        self._fields: Sequence[Field] | None = None
+        self._fields: Sequence[PetitionField] | None = None
         self._units: Sequence[Unit] | None = None
         self._villages: Sequence[Village] | None = None
         self._all_loaded = False  # retired fields, units and villages loaded too
@@ -112,7 +112,7 @@ class Desk:
             return case.channel
 
     # -- reference data ----------------------------------------------------------------------------------
-    async def fields(self) -> Sequence[Field]:
+    async def fields(self) -> Sequence[PetitionField]:
         if self._fields is None:
             self._fields = await self.uow.communes.fields(self.commune.id)
         return self._fields

@@ -9,6 +9,13 @@ from typing import Any
 from models.enums import CaseKind
 from models.values import AttachmentInfo
 
+# Fields renamed since drafts were first stored: a draft saved under the old name keeps its value.
+RENAMED = {
+    "dialogue_id": "conference_id",
+    "dialogue_intent": "conference_intent",
+    "dialogue_question": "conference_question",
+}
+
 
 @dataclass
 class Draft:
@@ -39,10 +46,10 @@ class Draft:
     # Choosing what to subscribe to (/dangky): topics and village ids, saved only when confirmed.
     subscribe_topics: list[str] = dataclasses.field(default_factory=list)
     subscribe_villages: list[int] = dataclasses.field(default_factory=list)
-    # Registering for a dialogue conference (/doithoai) or sending it a question.
-    dialogue_id: int | None = None
-    dialogue_intent: str | None = None
-    dialogue_question: str | None = None
+    # Registering for a conference (hội nghị đối thoại, /doithoai) or sending it a question.
+    conference_id: int | None = None
+    conference_intent: str | None = None
+    conference_question: str | None = None
 
     @property
     def case_kind(self) -> CaseKind | None:
@@ -81,6 +88,7 @@ class Draft:
         if not data:
             return cls()
         known = {f.name for f in fields(cls)}
+        data = {RENAMED.get(k, k): v for k, v in data.items()}
         values = {k: v for k, v in data.items() if k in known}
         values["attachments"] = [AttachmentInfo(**a) for a in values.get("attachments", [])]
         values["supplement_files"] = [AttachmentInfo(**a) for a in values.get("supplement_files", [])]

@@ -47,11 +47,11 @@ class Step(StrEnum):
     SUPPLEMENT = "supplement"
     SUBSCRIBE_TOPICS = "subscribe_topics"
     SUBSCRIBE_VILLAGES = "subscribe_villages"
-    DIALOGUE_LIST = "dialogue_list"
-    DIALOGUE_QUESTION = "dialogue_question"
-    DIALOGUE_NAME = "dialogue_name"
-    DIALOGUE_PHONE = "dialogue_phone"
-    DIALOGUE_ADDRESS = "dialogue_address"
+    CONFERENCE_LIST = "dialogue_list"
+    CONFERENCE_QUESTION = "dialogue_question"
+    CONFERENCE_NAME = "dialogue_name"
+    CONFERENCE_PHONE = "dialogue_phone"
+    CONFERENCE_ADDRESS = "dialogue_address"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from models.case import Case, CaseAttachment, CaseResult, ResultStatus
 from models.enums import ActorKind, CaseAction, CaseStatus
 
 S = CaseStatus
-RESOLVING = frozenset({S.DA_THU_LY, S.DANG_XU_LY})
+RESOLVING = frozenset({S.ACCEPTED, S.IN_PROGRESS})
 MAX_RESULT_FILES = 10
 
 
@@ -167,7 +167,7 @@ async def approve(turn: StaffTurn, case: Case, result_id: int | None) -> None:
     result.reviewed_by = turn.me.id
     result.reviewed_at = turn.now
     event = case.move_to(
-        S.DA_CO_KET_QUA,
+        S.ANSWERED,
         action=CaseAction.RESULT_APPROVED,
         at=turn.now,
         actor_kind=ActorKind.STAFF,

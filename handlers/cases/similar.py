@@ -67,7 +67,7 @@ async def find_duplicates(desk: Desk, case: Case, search_text: str, *, limit: in
     for other in related:
         if other.id == case.id or (other.received_at, other.id) > (case.received_at, case.id):
             continue
-        if other.status is CaseStatus.TRUNG:
+        if other.status is CaseStatus.DUPLICATE:
             continue
         score = jaccard(mine, words(other.search_text))
         same_citizen = case.citizen_id is not None and other.citizen_id == case.citizen_id
@@ -84,7 +84,7 @@ async def flagged_duplicates(desk: Desk, case: Case) -> list[tuple[str, bool]]:
     citizen sent them."""
     wanted = {case_id: bool(same) for case_id, same in case.likely_duplicates}
     cases = await desk.uow.cases.by_ids(case.commune_id, list(wanted))
-    return [(other.code, wanted[other.id]) for other in cases if other.status is not CaseStatus.TRUNG]
+    return [(other.code, wanted[other.id]) for other in cases if other.status is not CaseStatus.DUPLICATE]
 
 
 def _threshold(village: int | None, other_village: int | None) -> float:

@@ -20,14 +20,14 @@ from models.staff import Role
 LINE_CONTENT = 80
 S = CaseStatus
 STATUS_FILTERS: dict[str, CaseStatus] = {
-    "moi": S.MOI_TIEP_NHAN,
-    "new": S.MOI_TIEP_NHAN,
-    "thuly": S.DA_THU_LY,
-    "accepted": S.DA_THU_LY,
-    "dangxuly": S.DANG_XU_LY,
-    "assigned": S.DANG_XU_LY,
-    "chobosung": S.CHO_BO_SUNG,
-    "waiting": S.CHO_BO_SUNG,
+    "moi": S.RECEIVED,
+    "new": S.RECEIVED,
+    "thuly": S.ACCEPTED,
+    "accepted": S.ACCEPTED,
+    "dangxuly": S.IN_PROGRESS,
+    "assigned": S.IN_PROGRESS,
+    "chobosung": S.AWAITING_INFO,
+    "waiting": S.AWAITING_INFO,
 }
 OVERDUE_FILTERS = frozenset({"quahan", "overdue"})
 # Event data that explains an entry, by action: which key of ``data`` and how it reads.
@@ -153,7 +153,7 @@ def _case_choices(turn: StaffTurn, case: Case, files: bool) -> list[Choice]:
     elif (
         Role.UNIT in actor.roles
         and case.unit_id in actor.unit_ids
-        and case.status in (S.DA_THU_LY, S.DANG_XU_LY)
+        and case.status in (S.ACCEPTED, S.IN_PROGRESS)
     ):
         choices += [
             Choice(token("prg", case.id), turn.t(Msg.OFFICE_PROGRESS)),

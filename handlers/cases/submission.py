@@ -73,7 +73,7 @@ async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: date
         kind=command.kind,
         field_slug=command.field_slug,
         content=command.content.strip(),
-        status=CaseStatus.MOI_TIEP_NHAN,
+        status=CaseStatus.RECEIVED,
         channel=command.channel,
         received_at=command.received_at,
         created_at=now,
@@ -120,7 +120,7 @@ async def submit_petition(uow: UnitOfWork, command: SubmitPetition, *, now: date
             actor_id=command.actor_id,
             action=CaseAction.SUBMITTED,
             from_status=None,
-            to_status=CaseStatus.MOI_TIEP_NHAN,
+            to_status=CaseStatus.RECEIVED,
             data={"channel": command.channel, "attachments": len(command.attachments)},
             public=True,
         )

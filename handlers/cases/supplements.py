@@ -18,7 +18,7 @@ from models.values import AttachmentInfo
 
 
 async def waiting_request(desk: Desk, case: Case) -> InfoRequest | None:
-    if case.status is not CaseStatus.CHO_BO_SUNG:
+    if case.status is not CaseStatus.AWAITING_INFO:
         return None
     return await desk.uow.cases.open_info_request(case.commune_id, case.id)
 
@@ -43,7 +43,7 @@ async def receive_info(
                 added_by=ActorKind.CITIZEN,
             )
         )
-    back = case.resume_status or CaseStatus.MOI_TIEP_NHAN
+    back = case.resume_status or CaseStatus.RECEIVED
     case.resume_status = None
     waited = resume(case, await desk.calendar(), desk.today)
     event = case.move_to(

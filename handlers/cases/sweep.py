@@ -48,7 +48,7 @@ class SweepReport:
     tasks: int = 0  # reminders about the plan's tasks
     reports: int = 0  # reminders about recurring reports
     reception: int = 0  # reception sessions: a day off flagged to the office, a reminder broadcast
-    dialogues: int = 0  # dialogue reminders (each a broadcast) and results overdue
+    conferences: int = 0  # conference reminders (each a broadcast) and results overdue
     windows: int = 0  # staff asked to write before a channel's messaging window closes on them
 
     @property
@@ -60,7 +60,7 @@ class SweepReport:
             + self.tasks
             + self.reports
             + self.reception
-            + self.dialogues
+            + self.conferences
             + self.windows
         )
 
@@ -152,7 +152,7 @@ async def _digest(sweep: SweepContext, standings: list[Standing]) -> None:
     desk, today = sweep.desk, sweep.today
     if not standings:
         return  # no open case: nothing to report this morning
-    new = sum(1 for standing in standings if standing.case.status is CaseStatus.MOI_TIEP_NHAN)
+    new = sum(1 for standing in standings if standing.case.status is CaseStatus.RECEIVED)
     soon = overdue = 0
     per_unit: Counter[int] = Counter()
     late_per_unit: Counter[int] = Counter()

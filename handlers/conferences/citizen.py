@@ -1,5 +1,5 @@
-"""``/doithoai`` for citizens: the coming dialogue conferences, registering to attend, and sending a
-question in advance (it becomes a hỏi đáp case linked to the session, answered like any other).
+"""``/doithoai`` for citizens: the coming conferences (hội nghị đối thoại), signing up to attend, and sending
+a question in advance (it becomes a hỏi đáp case linked to the session, answered like any other).
 
 The chair's list needs a name and a telephone number: the ones the citizen gave before are used, otherwise
 they are asked once, for this purpose only, and kept on the registration.
@@ -20,12 +20,12 @@ from handlers.cases.flow import (
     return_from_side_step,
     wrong_input,
 )
-from handlers.conferences import schedule as dialogue
+from handlers.conferences import schedule as conference
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.events import SharedContact, Text
 from handlers.kernel.names import valid_name
 from handlers.kernel.replies import Choice, InputRequest, Reply
-from models.dialogue import DialogueSession
+from models.conference import Conference
 from models.errors import InvalidValue
 from models.values import PhoneNumber
 
@@ -34,10 +34,10 @@ QUESTION_MIN, QUESTION_MAX = 15, 2000
 REGISTER, ASK = "register", "ask"
 
 
-async def _coming(turn: Turn) -> list[DialogueSession]:
+async def _coming(turn: Turn) -> list[Conference]:
     if turn.commune is None:
         return []
-    found = await turn.uow.dialogues.starting(turn.commune.id, turn.now, turn.now + LOOK_AHEAD)
+    found = await turn.uow.conferences.starting(turn.commune.id, turn.now, turn.now + LOOK_AHEAD)
     return [session for session in found if session.active]
 
 
@@ -45,26 +45,26 @@ async def start(turn: Turn) -> None:
     desk = turn.desk()
     coming = await _coming(turn)
     if desk is None or not coming:
-        turn.say(Msg.DIALOGUE_NONE_CITIZEN)
+        turn.say(Msg.CONFERENCE_NONE_CITIZEN)
         await return_from_side_step(turn)
         return
-    await goto(turn, Step.DIALOGUE_LIST)
+    await goto(turn, Step.CONFERENCE_LIST)
 
 
 async def list_choices(turn: Turn) -> list[Choice]:
     choices = []
     for session in await _coming(turn):
-        choices.append(Choice(f"dlg:reg:{session.id}", turn.t(Msg.DIALOGUE_REGISTER, code=session.code)))
-        choices.append(Choice(f"dlg:ask:{session.id}", turn.t(Msg.DIALOGUE_ASK, code=session.code)))
-    choices.append(Choice("dlg:back", turn.t(Msg.DIALOGUE_BACK)))
+        choices.append(Choice(f"dlg:reg:{session.id}", turn.t(Msg.CONFERENCE_REGISTER, code=session.code)))
+        choices.append(Choice(f"dlg:ask:{session.id}", turn.t(Msg.CONFERENCE_ASK, code=session.code)))
+    choices.append(Choice("dlg:back", turn.t(Msg.CONFERENCE_BACK)))
     return choices
 
 
 async def ask_list(turn: Turn) -> None:
     desk = turn.desk()
-    lines = [turn.t(Msg.DIALOGUE_COMING)]
+    lines = [turn.t(Msg.CONFERENCE_COMING)]
     if desk is not None:
-        lines += [await dialogue.describe(desk, session, turn.language) for session in await _coming(turn)]
+        lines += [await conference.describe(desk, session, turn.language) for session in await _coming(turn)]
     turn.ask("\n\n".join(lines), await list_choices(turn))
 
 
@@ -76,36 +76,36 @@ async def answer_list(turn: Turn, answer: Answer) -> None:
         await return_from_side_step(turn)
         return
     _, intent, session_id = answer.token.split(":")
-    session = await turn.uow.dialogues.by_id(int(session_id))
+    session = await turn.uow.conferences.by_id(int(session_id))
     if session is None or not session.active:
-        turn.say(Msg.DIALOGUE_GONE)
+        turn.say(Msg.CONFERENCE_GONE)
         await return_from_side_step(turn)
         return
-    turn.draft.dialogue_id = session.id
-    turn.draft.dialogue_intent = ASK if intent == "ask" else REGISTER
-    if turn.draft.dialogue_intent == ASK:
-        await goto(turn, Step.DIALOGUE_QUESTION)
+    turn.draft.conference_id = session.id
+    turn.draft.conference_intent = ASK if intent == "ask" else REGISTER
+    if turn.draft.conference_intent == ASK:
+        await goto(turn, Step.CONFERENCE_QUESTION)
         return
     citizen = await turn.citizen()
-    found = await turn.uow.dialogues.participant(session.id, citizen.id) if citizen else None
+    found = await turn.uow.conferences.participant(session.id, citizen.id) if citizen else None
     if found is not None and found.attending:
-        turn.say(Msg.DIALOGUE_ALREADY_REGISTERED, code=session.code)
+        turn.say(Msg.CONFERENCE_ALREADY_REGISTERED, code=session.code)
         await _done(turn)
         return
     await _identity_or_finish(turn)
 
 
 async def ask_question(turn: Turn) -> None:
-    turn.ask(turn.t(Msg.DIALOGUE_ASK_QUESTION, min=QUESTION_MIN))
+    turn.ask(turn.t(Msg.CONFERENCE_ASK_QUESTION, min=QUESTION_MIN))
 
 
 async def answer_question(turn: Turn, answer: Answer) -> None:
     text = " ".join(answer.text.split()) if isinstance(answer, Text) else ""
     if not QUESTION_MIN <= len(text) <= QUESTION_MAX:
-        turn.say(Msg.DIALOGUE_QUESTION_LENGTH, min=QUESTION_MIN, max=QUESTION_MAX)
+        turn.say(Msg.CONFERENCE_QUESTION_LENGTH, min=QUESTION_MIN, max=QUESTION_MAX)
         await ask_question(turn)
         return
-    turn.draft.dialogue_question = text
+    turn.draft.conference_question = text
     await _identity_or_finish(turn)
 
 
@@ -114,13 +114,13 @@ async def _identity_or_finish(turn: Turn) -> None:
     name = turn.draft.name or (citizen.full_name if citizen else None)
     phone = turn.draft.phone or (citizen.phone if citizen else None)
     if not name:
-        await goto(turn, Step.DIALOGUE_NAME)
+        await goto(turn, Step.CONFERENCE_NAME)
     elif not phone:
         turn.draft.name = name
-        await goto(turn, Step.DIALOGUE_PHONE)
-    elif turn.draft.dialogue_intent == ASK and not (turn.draft.address or (citizen and citizen.address)):
+        await goto(turn, Step.CONFERENCE_PHONE)
+    elif turn.draft.conference_intent == ASK and not (turn.draft.address or (citizen and citizen.address)):
         turn.draft.name, turn.draft.phone = name, phone
-        await goto(turn, Step.DIALOGUE_ADDRESS)  # a question is a case: it needs where the citizen lives
+        await goto(turn, Step.CONFERENCE_ADDRESS)  # a question is a case: it needs where the citizen lives
     else:
         await _finish(turn, name, phone)
 
@@ -140,7 +140,7 @@ async def answer_address(turn: Turn, answer: Answer) -> None:
 
 
 async def ask_name(turn: Turn) -> None:
-    turn.ask(turn.t(Msg.DIALOGUE_ASK_NAME))
+    turn.ask(turn.t(Msg.CONFERENCE_ASK_NAME))
 
 
 async def answer_name(turn: Turn, answer: Answer) -> None:
@@ -155,7 +155,7 @@ async def answer_name(turn: Turn, answer: Answer) -> None:
 
 async def ask_phone(turn: Turn) -> None:
     turn.ask(
-        turn.t(Msg.DIALOGUE_ASK_PHONE),
+        turn.t(Msg.CONFERENCE_ASK_PHONE),
         request=InputRequest.CONTACT,
         request_label=turn.t(Msg.IDENTITY_PHONE_SHARE),
     )
@@ -176,10 +176,10 @@ async def answer_phone(turn: Turn, answer: Answer) -> None:
 
 
 async def _finish(turn: Turn, name: str, phone: str) -> None:
-    session_id = turn.draft.dialogue_id
-    session = await turn.uow.dialogues.by_id(session_id) if session_id is not None else None
+    session_id = turn.draft.conference_id
+    session = await turn.uow.conferences.by_id(session_id) if session_id is not None else None
     if session is None or not session.active or turn.commune is None:
-        turn.say(Msg.DIALOGUE_GONE)
+        turn.say(Msg.CONFERENCE_GONE)
         await _done(turn)
         return
     citizen = await turn.ensure_citizen()
@@ -187,47 +187,47 @@ async def _finish(turn: Turn, name: str, phone: str) -> None:
     citizen.phone = citizen.phone or phone
     address = turn.draft.address or citizen.address or ""
     citizen.address = citizen.address or address or None
-    if turn.draft.dialogue_intent == ASK and turn.draft.dialogue_question:
+    if turn.draft.conference_intent == ASK and turn.draft.conference_question:
         turn.submitting = True
-        case = await dialogue.ask(
+        case = await conference.ask(
             turn.uow,
             turn.commune,
             session,
             citizen,
             (name, phone, address),
-            turn.draft.dialogue_question,
+            turn.draft.conference_question,
             now=turn.now,
         )
         turn.case_id = case.id
-        turn.say(Msg.DIALOGUE_QUESTION_SENT, code=session.code, case=case.code)
+        turn.say(Msg.CONFERENCE_QUESTION_SENT, code=session.code, case=case.code)
     else:
-        await dialogue.register(turn.uow, session, citizen, name, phone, attending=True, now=turn.now)
-        text = turn.t(Msg.DIALOGUE_REGISTERED, code=session.code, start=turn.when(session.starts_at))
-        file = dialogue.calendar_file(session, turn.commune.name)
+        await conference.register(turn.uow, session, citizen, name, phone, attending=True, now=turn.now)
+        text = turn.t(Msg.CONFERENCE_REGISTERED, code=session.code, start=turn.when(session.starts_at))
+        file = conference.calendar_file(session, turn.commune.name)
         turn.replies.append(Reply(text, attachments=(file,), language=turn.language))
     await _done(turn)
 
 
 async def _done(turn: Turn) -> None:
     draft = turn.draft
-    draft.dialogue_id = draft.dialogue_intent = draft.dialogue_question = None
+    draft.conference_id = draft.conference_intent = draft.conference_question = None
     if not draft.in_progress:
         draft.name = draft.phone = draft.address = None  # kept only while a petition is being written
     await return_from_side_step(turn)
 
 
-STEPS[Step.DIALOGUE_LIST] = StepSpec(
-    ask_list, answer_list, Msg.HELP_DIALOGUE, Msg.COMMON_EXPECTS_CHOICE, list_choices
+STEPS[Step.CONFERENCE_LIST] = StepSpec(
+    ask_list, answer_list, Msg.HELP_CONFERENCE, Msg.COMMON_EXPECTS_CHOICE, list_choices
 )
-STEPS[Step.DIALOGUE_QUESTION] = StepSpec(
-    ask_question, answer_question, Msg.HELP_DIALOGUE, Msg.DIALOGUE_EXPECTS_QUESTION, free_text=True
+STEPS[Step.CONFERENCE_QUESTION] = StepSpec(
+    ask_question, answer_question, Msg.HELP_CONFERENCE, Msg.CONFERENCE_EXPECTS_QUESTION, free_text=True
 )
-STEPS[Step.DIALOGUE_NAME] = StepSpec(
-    ask_name, answer_name, Msg.HELP_DIALOGUE, Msg.IDENTITY_NAME_INVALID, free_text=True
+STEPS[Step.CONFERENCE_NAME] = StepSpec(
+    ask_name, answer_name, Msg.HELP_CONFERENCE, Msg.IDENTITY_NAME_INVALID, free_text=True
 )
-STEPS[Step.DIALOGUE_ADDRESS] = StepSpec(
-    ask_address, answer_address, Msg.HELP_DIALOGUE, Msg.IDENTITY_ADDRESS_INVALID, free_text=True
+STEPS[Step.CONFERENCE_ADDRESS] = StepSpec(
+    ask_address, answer_address, Msg.HELP_CONFERENCE, Msg.IDENTITY_ADDRESS_INVALID, free_text=True
 )
-STEPS[Step.DIALOGUE_PHONE] = StepSpec(
-    ask_phone, answer_phone, Msg.HELP_DIALOGUE, Msg.DIALOGUE_EXPECTS_PHONE, free_text=True, keyboard=True
+STEPS[Step.CONFERENCE_PHONE] = StepSpec(
+    ask_phone, answer_phone, Msg.HELP_CONFERENCE, Msg.CONFERENCE_EXPECTS_PHONE, free_text=True, keyboard=True
 )

@@ -31,7 +31,7 @@ from models.broadcast import Broadcast, BroadcastKind
 from models.case import Case
 from models.citizen import Citizen
 from models.commune import Commune
-from models.dialogue import CODE_PREFIX, DialogueParticipant, DialogueSession
+from models.conference import CODE_PREFIX, Conference, ConferenceParticipant
 from models.enums import CaseKind
 from models.subscription import Topic
 
@@ -50,9 +50,9 @@ def parse_code(text: str) -> int | None:
     return int(word) if word.isdecimal() and 0 < len(word) <= 6 else None
 
 
-async def by_code(desk: Desk, text: str) -> DialogueSession | None:
+async def by_code(desk: Desk, text: str) -> Conference | None:
     number = parse_code(text)
-    return await desk.uow.dialogues.get(desk.commune.id, number) if number is not None else None
+    return await desk.uow.conferences.get(desk.commune.id, number) if number is not None else None
 
 
 def too_soon(starts_at: datetime, now: datetime) -> bool:
@@ -78,14 +78,14 @@ class Plan:
 # -- what the notices say ----------------------------------------------------------------------------
 
 
-async def describe(desk: Desk, session: DialogueSession, language: str) -> str:
+async def describe(desk: Desk, session: Conference, language: str) -> str:
     """The session in a few lines: what, when, where (and online), who chairs, for whom."""
     t = desk.t_in
     villages = [await desk.village_name(v) or "" for v in session.village_ids]
     lines = [
         t(
             language,
-            Msg.DIALOGUE_ABOUT,
+            Msg.CONFERENCE_ABOUT,
             code=session.code,
             title=session.title,
             field=await desk.field_label(session.field_slug, language),
@@ -93,11 +93,11 @@ async def describe(desk: Desk, session: DialogueSession, language: str) -> str:
             end=f"{local(session.ends_at):%H:%M}",
             place=session.place,
             chair=session.chair,
-            audience=", ".join(villages) if villages else t(language, Msg.DIALOGUE_WHOLE_COMMUNE),
+            audience=", ".join(villages) if villages else t(language, Msg.CONFERENCE_WHOLE_COMMUNE),
         )
     ]
     if session.online_link:
-        lines.append(t(language, Msg.DIALOGUE_ONLINE, link=session.online_link))
+        lines.append(t(language, Msg.CONFERENCE_ONLINE, link=session.online_link))
     return "\n".join(lines)
 
 
@@ -113,30 +113,30 @@ def _in(desk: Desk, language: str, value: Extra) -> str:
 
 
 async def notice_texts(
-    desk: Desk, session: DialogueSession, kind: BroadcastKind, **extra: Extra
+    desk: Desk, session: Conference, kind: BroadcastKind, **extra: Extra
 ) -> dict[str, str]:
     """The notice of ``kind`` in every language of the catalogue (a sentence or a time in ``extra`` is put
     in each language)."""
     heads = {
-        BroadcastKind.DIALOGUE_NOTICE: Msg.DIALOGUE_NOTICE,
-        BroadcastKind.DIALOGUE_CORRECTION: Msg.DIALOGUE_CORRECTION,
-        BroadcastKind.DIALOGUE_CANCELLED: Msg.DIALOGUE_CANCELLED_NOTICE,
-        BroadcastKind.DIALOGUE_RESULTS: Msg.DIALOGUE_RESULTS_NOTICE,
-        BroadcastKind.DIALOGUE_REMINDER: Msg.DIALOGUE_REMINDER,
+        BroadcastKind.CONFERENCE_NOTICE: Msg.CONFERENCE_NOTICE,
+        BroadcastKind.CONFERENCE_CORRECTION: Msg.CONFERENCE_CORRECTION,
+        BroadcastKind.CONFERENCE_CANCELLED: Msg.CONFERENCE_CANCELLED_NOTICE,
+        BroadcastKind.CONFERENCE_RESULTS: Msg.CONFERENCE_RESULTS_NOTICE,
+        BroadcastKind.CONFERENCE_REMINDER: Msg.CONFERENCE_REMINDER,
     }
     texts = {}
     for language in desk.catalogue.languages:
         params = {name: _in(desk, language, value) for name, value in extra.items()}
         head = desk.t_in(language, heads[kind], code=session.code, **params)
         body = await describe(desk, session, language)
-        foot = desk.t_in(language, Msg.DIALOGUE_SIGN_UP, code=session.code) if session.active else ""
-        if kind is BroadcastKind.DIALOGUE_RESULTS:
-            foot = desk.t_in(language, Msg.DIALOGUE_RESULTS_BODY, text=session.results_text or "")
+        foot = desk.t_in(language, Msg.CONFERENCE_SIGN_UP, code=session.code) if session.active else ""
+        if kind is BroadcastKind.CONFERENCE_RESULTS:
+            foot = desk.t_in(language, Msg.CONFERENCE_RESULTS_BODY, text=session.results_text or "")
         texts[language] = "\n\n".join(part for part in (head, body, foot) if part)
     return texts
 
 
-def calendar_file(session: DialogueSession, commune_name: str) -> dict[str, object]:
+def calendar_file(session: Conference, commune_name: str) -> dict[str, object]:
     """The session as an .ics attachment (RFC 5545), with a stable UID so a moved session replaces the
     entry in the citizen's calendar (SEQUENCE is the session's version)."""
     calendar = Calendar()
@@ -163,7 +163,7 @@ def calendar_file(session: DialogueSession, commune_name: str) -> dict[str, obje
 
 async def _notify(
     desk: Desk,
-    session: DialogueSession,
+    session: Conference,
     kind: BroadcastKind,
     key: str,
     *,
@@ -173,7 +173,7 @@ async def _notify(
     **extra: Extra,
 ) -> Broadcast | None:
     audience = Audience(
-        Topic.DIALOGUE, frozenset(session.village_ids) if session.village_ids else None, tuple(citizens)
+        Topic.CONFERENCE, frozenset(session.village_ids) if session.village_ids else None, tuple(citizens)
     )
     return await create(
         desk.uow,
@@ -185,22 +185,22 @@ async def _notify(
         now=desk.now,
         attachments=[calendar_file(session, desk.commune.name)] if attach else [],
         created_by=by,
-        dialogue=(session.id, session.version),
+        conference=(session.id, session.version),
     )
 
 
-async def _participants(desk: Desk, session: DialogueSession) -> list[int]:
-    return [p.citizen_id for p in await desk.uow.dialogues.participants(session.id)]
+async def _participants(desk: Desk, session: Conference) -> list[int]:
+    return [p.citizen_id for p in await desk.uow.conferences.participants(session.id)]
 
 
 # -- the office's side ---------------------------------------------------------------------------------
 
 
-async def publish(desk: Desk, plan: Plan, *, by: int) -> tuple[DialogueSession, Broadcast | None]:
+async def publish(desk: Desk, plan: Plan, *, by: int) -> tuple[Conference, Broadcast | None]:
     """Create the session and announce it to the subscribers of its villages."""
-    session = DialogueSession(
+    session = Conference(
         commune_id=desk.commune.id,
-        number=await desk.uow.dialogues.next_number(desk.commune.id),
+        number=await desk.uow.conferences.next_number(desk.commune.id),
         title=plan.title,
         field_slug=plan.field_slug,
         starts_at=plan.starts_at,
@@ -216,13 +216,13 @@ async def publish(desk: Desk, plan: Plan, *, by: int) -> tuple[DialogueSession, 
         urgent=bool(plan.urgent_note),
         urgent_note=plan.urgent_note,
     )
-    await desk.uow.dialogues.add(session)
-    return session, await _notify(desk, session, BroadcastKind.DIALOGUE_NOTICE, "notice", by=by)
+    await desk.uow.conferences.add(session)
+    return session, await _notify(desk, session, BroadcastKind.CONFERENCE_NOTICE, "notice", by=by)
 
 
 async def reschedule(
     desk: Desk,
-    session: DialogueSession,
+    session: Conference,
     *,
     by: int,
     starts_at: datetime | None = None,
@@ -242,7 +242,7 @@ async def reschedule(
     return await _notify(
         desk,
         session,
-        BroadcastKind.DIALOGUE_CORRECTION,
+        BroadcastKind.CONFERENCE_CORRECTION,
         "correction",
         by=by,
         citizens=await _participants(desk, session),
@@ -250,20 +250,20 @@ async def reschedule(
     )
 
 
-async def _new_version(desk: Desk, session: DialogueSession) -> None:
+async def _new_version(desk: Desk, session: Conference) -> None:
     """The session changed: what is still queued for the old version is given up."""
     session.version += 1
     session.published_at = desk.now
     await supersede(desk.uow, session.id, session.version)
 
 
-async def cancel(desk: Desk, session: DialogueSession, note: str, *, by: int) -> Broadcast | None:
+async def cancel(desk: Desk, session: Conference, note: str, *, by: int) -> Broadcast | None:
     session.cancelled_at, session.cancel_note = desk.now, note
     await _new_version(desk, session)
     return await _notify(
         desk,
         session,
-        BroadcastKind.DIALOGUE_CANCELLED,
+        BroadcastKind.CONFERENCE_CANCELLED,
         "cancelled",
         by=by,
         citizens=await _participants(desk, session),
@@ -272,17 +272,17 @@ async def cancel(desk: Desk, session: DialogueSession, note: str, *, by: int) ->
 
 
 async def publish_results(
-    desk: Desk, session: DialogueSession, text: str, files: Sequence[dict[str, object]], *, by: int
+    desk: Desk, session: Conference, text: str, files: Sequence[dict[str, object]], *, by: int
 ) -> Broadcast | None:
     """The results to everyone who registered or asked, and to the subscribers."""
     session.results_text, session.results_files = text, [dict(f) for f in files]
     session.results_at, session.results_by = desk.now, by
     audience = await _participants(desk, session)
     audience += [
-        case.citizen_id for case in await desk.uow.dialogues.questions(session.id) if case.citizen_id
+        case.citizen_id for case in await desk.uow.conferences.questions(session.id) if case.citizen_id
     ]
     broadcast = await _notify(
-        desk, session, BroadcastKind.DIALOGUE_RESULTS, "results", by=by, citizens=audience, attach=False
+        desk, session, BroadcastKind.CONFERENCE_RESULTS, "results", by=by, citizens=audience, attach=False
     )
     if broadcast is not None:
         broadcast.attachments = [dict(f) for f in files]
@@ -290,7 +290,7 @@ async def publish_results(
 
 
 def export(
-    session: DialogueSession, participants: Sequence[DialogueParticipant], questions: Sequence[Case]
+    session: Conference, participants: Sequence[ConferenceParticipant], questions: Sequence[Case]
 ) -> bytes:
     """The chair's workbook: who registered, and the questions sent in advance."""
     book = Workbook()
@@ -330,7 +330,7 @@ def export(
     return out.getvalue()
 
 
-def export_file(session: DialogueSession, content: bytes) -> dict[str, object]:
+def export_file(session: Conference, content: bytes) -> dict[str, object]:
     return made_file(f"{session.code}-dang-ky-cau-hoi.xlsx", content, XLSX_MIME)
 
 
@@ -339,26 +339,26 @@ def export_file(session: DialogueSession, content: bytes) -> dict[str, object]:
 
 async def register(
     uow: UnitOfWork,
-    session: DialogueSession,
+    session: Conference,
     citizen: Citizen,
     name: str,
     phone: str,
     *,
     attending: bool,
     now: datetime,
-) -> DialogueParticipant:
+) -> ConferenceParticipant:
     """Sign the citizen up (or update their registration); ``attending`` False: only a question."""
-    found = await uow.dialogues.participant(session.id, citizen.id)
+    found = await uow.conferences.participant(session.id, citizen.id)
     if found is None:
-        found = DialogueParticipant(
-            dialogue_id=session.id,
+        found = ConferenceParticipant(
+            conference_id=session.id,
             citizen_id=citizen.id,
             name=name,
             phone=phone,
             at=now,
             attending=attending,
         )
-        await uow.dialogues.add_participant(found)
+        await uow.conferences.add_participant(found)
     else:
         found.name, found.phone = name, phone
         found.attending = found.attending or attending
@@ -368,7 +368,7 @@ async def register(
 async def ask(
     uow: UnitOfWork,
     commune: Commune,
-    session: DialogueSession,
+    session: Conference,
     citizen: Citizen,
     identity: tuple[str, str, str],  # name, phone, address
     question: str,
@@ -393,7 +393,7 @@ async def ask(
         ),
         now=now,
     )
-    case.dialogue_id = session.id
+    case.conference_id = session.id
     case.office_pending = True
     await register(uow, session, citizen, identity[0], identity[1], attending=False, now=now)
     return case
@@ -411,7 +411,7 @@ async def remind(desk: Desk, office: Chats, leaders: Chats, *, office_hours: boo
     queued."""
     now = desk.now
     queued = 0
-    window = await desk.uow.dialogues.starting(
+    window = await desk.uow.conferences.starting(
         desk.commune.id, now - timedelta(days=RESULTS_DUE_DAYS + 1), now + timedelta(days=1, hours=1)
     )
     for session in window:
@@ -428,12 +428,12 @@ async def remind(desk: Desk, office: Chats, leaders: Chats, *, office_hours: boo
                     found = await _notify(
                         desk,
                         session,
-                        BroadcastKind.DIALOGUE_REMINDER,
+                        BroadcastKind.CONFERENCE_REMINDER,
                         f"remind:{label}",
                         by=None,
                         citizens=await _participants(desk, session),
                         attach=False,
-                        when=Msg.DIALOGUE_TOMORROW if label == "1d" else Msg.DIALOGUE_SOON,
+                        when=Msg.CONFERENCE_TOMORROW if label == "1d" else Msg.CONFERENCE_SOON,
                     )
                     queued += found is not None
         elif (
@@ -445,7 +445,7 @@ async def remind(desk: Desk, office: Chats, leaders: Chats, *, office_hours: boo
             if await desk.uow.reminders.claim(desk.commune.id, key, now):
                 limit = local(session.starts_at).date() + timedelta(days=RESULTS_DUE_DAYS)
                 text = desk.t(
-                    Msg.DIALOGUE_RESULTS_DUE, code=session.code, title=session.title, date=desk.day(limit)
+                    Msg.CONFERENCE_RESULTS_DUE, code=session.code, title=session.title, date=desk.day(limit)
                 )
                 for channel, chat_id in dict.fromkeys([*await office(), *await leaders()]):
                     await desk.mail.send(

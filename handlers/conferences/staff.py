@@ -1,7 +1,7 @@
-"""``/doithoai`` for the office: announcing a dialogue conference in a guided flow (title, field, time, place,
-online link, chair, villages, related cases; a start less than 7 days away only when the clerk confirms it is
-urgent, with the reason recorded), listing sessions, moving or cancelling one, publishing its results; and
-``/doithoai_xuat CODE``, the chair's workbook of registrations and questions.
+"""``/doithoai`` for the office: announcing a conference (hội nghị đối thoại) in a guided flow (title, field,
+time, place, online link, chair, villages, related cases; a start less than 7 days away only when the
+clerk confirms it is urgent, with the reason recorded), listing sessions, moving or cancelling one,
+publishing its results; and ``/doithoai_xuat CODE``, the chair's workbook of registrations and questions.
 
 Every notice is a broadcast: the clerk sees one status message that is edited as it goes, then a report.
 """
@@ -13,14 +13,14 @@ from datetime import datetime, time, timedelta
 
 from handlers.broadcasts.status import watch
 from handlers.cases.staff_turn import StaffTurn
-from handlers.conferences import schedule as dialogue
+from handlers.conferences import schedule as conference
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.events import Payload, Pick, SharedFile, Text
 from handlers.kernel.formatting import local, read_day
 from handlers.kernel.replies import Choice, Reply
 from handlers.kernel.text import fold_words, shorten
 from models.base import LOCAL_TZ
-from models.dialogue import DialogueSession
+from models.conference import Conference
 
 ACTION = "dialogue"
 RESULTS_ACTION = "dialogue_results"
@@ -41,15 +41,15 @@ STEPS = (
     "summary",
 )
 QUESTIONS = {
-    "title": Msg.DIALOGUE_ASK_TITLE,
-    "field": Msg.DIALOGUE_ASK_FIELD,
-    "time": Msg.DIALOGUE_ASK_TIME,
-    "urgent_note": Msg.DIALOGUE_ASK_URGENT_NOTE,
-    "place": Msg.DIALOGUE_ASK_PLACE,
-    "link": Msg.DIALOGUE_ASK_LINK,
-    "chair": Msg.DIALOGUE_ASK_CHAIR,
-    "villages": Msg.DIALOGUE_ASK_VILLAGES,
-    "cases": Msg.DIALOGUE_ASK_CASES,
+    "title": Msg.CONFERENCE_ASK_TITLE,
+    "field": Msg.CONFERENCE_ASK_FIELD,
+    "time": Msg.CONFERENCE_ASK_TIME,
+    "urgent_note": Msg.CONFERENCE_ASK_URGENT_NOTE,
+    "place": Msg.CONFERENCE_ASK_PLACE,
+    "link": Msg.CONFERENCE_ASK_LINK,
+    "chair": Msg.CONFERENCE_ASK_CHAIR,
+    "villages": Msg.CONFERENCE_ASK_VILLAGES,
+    "cases": Msg.CONFERENCE_ASK_CASES,
 }
 Draft = dict[str, object]
 
@@ -80,7 +80,7 @@ def parse_when(text: str, today: datetime) -> tuple[datetime, datetime] | None:
         return None
     start = datetime.combine(day, time(int(match.group(1)), int(match.group(2))), LOCAL_TZ)
     if match.group(3) is None:
-        return start, start + dialogue.DEFAULT_LENGTH
+        return start, start + conference.DEFAULT_LENGTH
     end = datetime.combine(day, time(int(match.group(3)), int(match.group(4))), LOCAL_TZ)
     return (start, end) if end > start else None
 
@@ -92,14 +92,14 @@ def _may_change(turn: StaffTurn) -> bool:
 # -- /doithoai ---------------------------------------------------------------------------------------------
 
 
-async def dialogue_command(turn: StaffTurn, argument: str) -> None:
+async def conference_command(turn: StaffTurn, argument: str) -> None:
     words = argument.split()
     action = fold_words(words[0]) if words else ""
     if action in ("ds", "danhsach", "list"):
         await show_list(turn)
         return
     if not _may_change(turn):
-        turn.say(Msg.DIALOGUE_NOT_YOURS)
+        turn.say(Msg.CONFERENCE_NOT_YOURS)
         return
     if not words:
         if turn.in_group:
@@ -107,75 +107,75 @@ async def dialogue_command(turn: StaffTurn, argument: str) -> None:
             return
         await _ask(turn, {"step": "title"})
         return
-    session = await dialogue.by_code(turn.desk, words[1]) if len(words) > 1 else None
+    session = await conference.by_code(turn.desk, words[1]) if len(words) > 1 else None
     if action not in ("doi", "diadiem", "huy", "ketqua") or len(words) < 2:
-        turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.DIALOGUE_USAGE))
+        turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.CONFERENCE_USAGE))
         return
     if session is None:
-        turn.say(Msg.DIALOGUE_NOT_FOUND, code=shorten(words[1], 20))
+        turn.say(Msg.CONFERENCE_NOT_FOUND, code=shorten(words[1], 20))
         return
     rest = " ".join(words[2:])
     if action == "ketqua":
         await _start_results(turn, session)
     elif not session.active:
-        turn.say(Msg.DIALOGUE_ALREADY_CANCELLED, code=session.code)
+        turn.say(Msg.CONFERENCE_ALREADY_CANCELLED, code=session.code)
     elif action == "doi":
         await _move(turn, session, rest)
     elif action == "diadiem":
         if len(rest) < 3:
-            turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.DIALOGUE_USAGE))
+            turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.CONFERENCE_USAGE))
             return
-        broadcast = await dialogue.reschedule(turn.desk, session, by=turn.me.id, place=rest[:300])
-        await watch(turn, broadcast, Msg.DIALOGUE_MOVED, code=session.code)
+        broadcast = await conference.reschedule(turn.desk, session, by=turn.me.id, place=rest[:300])
+        await watch(turn, broadcast, Msg.CONFERENCE_MOVED, code=session.code)
     else:
         if len(rest) < 3:
-            turn.say(Msg.DIALOGUE_NEEDS_REASON)
+            turn.say(Msg.CONFERENCE_NEEDS_REASON)
             return
-        broadcast = await dialogue.cancel(turn.desk, session, rest[:300], by=turn.me.id)
-        await watch(turn, broadcast, Msg.DIALOGUE_CANCELLED, code=session.code)
+        broadcast = await conference.cancel(turn.desk, session, rest[:300], by=turn.me.id)
+        await watch(turn, broadcast, Msg.CONFERENCE_CANCELLED, code=session.code)
 
 
-async def _move(turn: StaffTurn, session: DialogueSession, rest: str) -> None:
+async def _move(turn: StaffTurn, session: Conference, rest: str) -> None:
     head, _, urgent = rest.partition(" khan ")
     if not urgent and fold_words(rest).endswith(" khan"):
         head, urgent = rest[: -len(" khan")], "-"
     found = parse_when(head.strip(), turn.now)
     if found is None or found[0] <= turn.now:
-        turn.say(Msg.DIALOGUE_BAD_TIME, text=shorten(head, 40))
+        turn.say(Msg.CONFERENCE_BAD_TIME, text=shorten(head, 40))
         return
-    if dialogue.too_soon(found[0], turn.now) and not (session.urgent or len(urgent.strip()) >= 3):
-        turn.say(Msg.DIALOGUE_MOVE_TOO_SOON, days=dialogue.NOTICE_DAYS, code=session.code)
+    if conference.too_soon(found[0], turn.now) and not (session.urgent or len(urgent.strip()) >= 3):
+        turn.say(Msg.CONFERENCE_MOVE_TOO_SOON, days=conference.NOTICE_DAYS, code=session.code)
         return
     if urgent.strip() and len(urgent.strip()) >= 3:
         session.urgent, session.urgent_note = True, urgent.strip()[:300]
-    broadcast = await dialogue.reschedule(
+    broadcast = await conference.reschedule(
         turn.desk, session, by=turn.me.id, starts_at=found[0], ends_at=found[1]
     )
-    await watch(turn, broadcast, Msg.DIALOGUE_MOVED, code=session.code)
+    await watch(turn, broadcast, Msg.CONFERENCE_MOVED, code=session.code)
 
 
 async def show_list(turn: StaffTurn) -> None:
     desk = turn.desk
-    found = await turn.uow.dialogues.starting(
+    found = await turn.uow.conferences.starting(
         desk.commune.id, turn.now - timedelta(days=30), turn.now + timedelta(days=365)
     )
     if not found:
-        turn.say(Msg.DIALOGUE_NONE_STAFF)
+        turn.say(Msg.CONFERENCE_NONE_STAFF)
         return
-    lines = [turn.t(Msg.DIALOGUE_LIST_HEADER)]
+    lines = [turn.t(Msg.CONFERENCE_LIST_HEADER)]
     for session in found:
-        people = await turn.uow.dialogues.participants(session.id)
-        questions = await turn.uow.dialogues.questions(session.id)
+        people = await turn.uow.conferences.participants(session.id)
+        questions = await turn.uow.conferences.questions(session.id)
         state = (
-            turn.t(Msg.DIALOGUE_STATE_CANCELLED)
+            turn.t(Msg.CONFERENCE_STATE_CANCELLED)
             if not session.active
-            else turn.t(Msg.DIALOGUE_STATE_RESULTS)
+            else turn.t(Msg.CONFERENCE_STATE_RESULTS)
             if session.results_at
             else ""
         )
         lines.append(
             turn.t(
-                Msg.DIALOGUE_LIST_LINE,
+                Msg.CONFERENCE_LIST_LINE,
                 code=session.code,
                 title=session.title,
                 start=desk.when(session.starts_at),
@@ -184,7 +184,7 @@ async def show_list(turn: StaffTurn) -> None:
                 state=state,
             )
         )
-    lines.append(turn.t(Msg.DIALOGUE_USAGE))
+    lines.append(turn.t(Msg.CONFERENCE_USAGE))
     turn.say_text("\n".join(lines))
 
 
@@ -197,26 +197,26 @@ async def _choices(turn: StaffTurn, draft: Draft) -> list[Choice]:
         return [Choice(_token("field", f.slug), f.label) for f in await turn.desk.fields() if f.active]
     if step == "urgent":
         return [
-            Choice(_token("urgent", "yes"), turn.t(Msg.DIALOGUE_URGENT_YES)),
-            Choice(_token("urgent", "no"), turn.t(Msg.DIALOGUE_URGENT_NO)),
+            Choice(_token("urgent", "yes"), turn.t(Msg.CONFERENCE_URGENT_YES)),
+            Choice(_token("urgent", "no"), turn.t(Msg.CONFERENCE_URGENT_NO)),
         ]
     if step == "link":
-        return [Choice(_token("link", "none"), turn.t(Msg.DIALOGUE_NO_LINK))]
+        return [Choice(_token("link", "none"), turn.t(Msg.CONFERENCE_NO_LINK))]
     if step == "villages":
         chosen = set(_ints(draft.get("villages")))
-        choices = [Choice(_token("villages", "0"), _mark(not chosen, turn.t(Msg.DIALOGUE_WHOLE_COMMUNE)))]
+        choices = [Choice(_token("villages", "0"), _mark(not chosen, turn.t(Msg.CONFERENCE_WHOLE_COMMUNE)))]
         choices += [
             Choice(_token("villages", str(v.id)), _mark(v.id in chosen, v.name))
             for v in await turn.desk.villages()
             if v.active
         ]
-        return [*choices, Choice(_token("villages", "next"), turn.t(Msg.DIALOGUE_NEXT))]
+        return [*choices, Choice(_token("villages", "next"), turn.t(Msg.CONFERENCE_NEXT))]
     if step == "cases":
-        return [Choice(_token("cases", "none"), turn.t(Msg.DIALOGUE_NO_CASES))]
+        return [Choice(_token("cases", "none"), turn.t(Msg.CONFERENCE_NO_CASES))]
     if step == "summary":
         return [
-            Choice(_token("summary", "publish"), turn.t(Msg.DIALOGUE_PUBLISH)),
-            Choice(_token("summary", "cancel"), turn.t(Msg.DIALOGUE_DISCARD)),
+            Choice(_token("summary", "publish"), turn.t(Msg.CONFERENCE_PUBLISH)),
+            Choice(_token("summary", "cancel"), turn.t(Msg.CONFERENCE_DISCARD)),
         ]
     return []
 
@@ -238,14 +238,14 @@ async def _ask(turn: StaffTurn, draft: Draft) -> None:
     if step == "summary":
         text = await _summary(turn, draft)
     elif step == "urgent":
-        text = turn.t(Msg.DIALOGUE_TOO_SOON, days=dialogue.NOTICE_DAYS)
+        text = turn.t(Msg.CONFERENCE_TOO_SOON, days=conference.NOTICE_DAYS)
     else:
         text = turn.t(QUESTIONS[step])
     await turn.prompt(ACTION, text, data=draft, choices=await _choices(turn, draft))
 
 
-def _plan(draft: Draft) -> dialogue.Plan:
-    return dialogue.Plan(
+def _plan(draft: Draft) -> conference.Plan:
+    return conference.Plan(
         title=str(draft["title"]),
         field_slug=str(draft["field"]),
         starts_at=datetime.fromisoformat(str(draft["start"])),
@@ -263,17 +263,17 @@ async def _summary(turn: StaffTurn, draft: Draft) -> str:
     plan, desk = _plan(draft), turn.desk
     villages = [await desk.village_name(v) or "" for v in plan.village_ids]
     return turn.t(
-        Msg.DIALOGUE_SUMMARY,
+        Msg.CONFERENCE_SUMMARY,
         title=plan.title,
         field=await desk.field_label(plan.field_slug),
         start=desk.when(plan.starts_at),
         end=f"{local(plan.ends_at):%H:%M}",
         place=plan.place,
-        link=plan.online_link or turn.t(Msg.DIALOGUE_NO_LINK),
+        link=plan.online_link or turn.t(Msg.CONFERENCE_NO_LINK),
         chair=plan.chair,
-        audience=", ".join(villages) if villages else turn.t(Msg.DIALOGUE_WHOLE_COMMUNE),
+        audience=", ".join(villages) if villages else turn.t(Msg.CONFERENCE_WHOLE_COMMUNE),
         cases=", ".join(str(c) for c in _items(draft.get("case_codes"))) or "—",
-        urgent=turn.t(Msg.DIALOGUE_URGENT_NOTED, note=plan.urgent_note) if plan.urgent_note else "",
+        urgent=turn.t(Msg.CONFERENCE_URGENT_NOTED, note=plan.urgent_note) if plan.urgent_note else "",
     )
 
 
@@ -292,7 +292,7 @@ async def _take(turn: StaffTurn, draft: Draft, step: str, payload: Payload) -> s
     typed = _typed(payload)
     if step == "title":
         if not 5 <= len(typed) <= 300:
-            return turn.t(Msg.DIALOGUE_BAD_TITLE)
+            return turn.t(Msg.CONFERENCE_BAD_TITLE)
         draft.update(title=typed, step="field")
     elif step == "field":
         fields = [f for f in await turn.desk.fields() if f.active]
@@ -305,8 +305,8 @@ async def _take(turn: StaffTurn, draft: Draft, step: str, payload: Payload) -> s
     elif step == "time":
         found = parse_when(typed, turn.now)
         if found is None or found[0] <= turn.now:
-            return turn.t(Msg.DIALOGUE_BAD_TIME, text=shorten(typed, 40))
-        soon = dialogue.too_soon(found[0], turn.now)
+            return turn.t(Msg.CONFERENCE_BAD_TIME, text=shorten(typed, 40))
+        soon = conference.too_soon(found[0], turn.now)
         draft.update(start=found[0].isoformat(), end=found[1].isoformat(), step="urgent" if soon else "place")
     elif step == "urgent":
         chosen = _picked(payload, "urgent")
@@ -318,11 +318,11 @@ async def _take(turn: StaffTurn, draft: Draft, step: str, payload: Payload) -> s
             return turn.t(Msg.COMMON_EXPECTS_CHOICE)
     elif step == "urgent_note":
         if len(typed) < 5:
-            return turn.t(Msg.DIALOGUE_NEEDS_REASON)
+            return turn.t(Msg.CONFERENCE_NEEDS_REASON)
         draft.update(urgent_note=typed[:300], step="place")
     elif step == "place":
         if not 3 <= len(typed) <= 300:
-            return turn.t(Msg.DIALOGUE_BAD_PLACE)
+            return turn.t(Msg.CONFERENCE_BAD_PLACE)
         draft.update(place=typed, step="link")
     elif step == "link":
         if _picked(payload, "link") == "none" or fold_words(typed) in NONE_WORDS:
@@ -330,10 +330,10 @@ async def _take(turn: StaffTurn, draft: Draft, step: str, payload: Payload) -> s
         elif _LINK.match(typed) and len(typed) <= 500:
             draft.update(link=typed, step="chair")
         else:
-            return turn.t(Msg.DIALOGUE_BAD_LINK)
+            return turn.t(Msg.CONFERENCE_BAD_LINK)
     elif step == "chair":
         if not 3 <= len(typed) <= 200:
-            return turn.t(Msg.DIALOGUE_BAD_CHAIR)
+            return turn.t(Msg.CONFERENCE_BAD_CHAIR)
         draft.update(chair=typed, step="villages")
     elif step == "villages":
         chosen = _picked(payload, "villages")
@@ -359,29 +359,29 @@ async def _take(turn: StaffTurn, draft: Draft, step: str, payload: Payload) -> s
         for word in typed.replace(",", " ").split():
             case = await turn.uow.cases.by_code(turn.desk.commune.id, word.upper())
             if case is None:
-                return turn.t(Msg.DIALOGUE_BAD_CASE, code=shorten(word, 30))
+                return turn.t(Msg.CONFERENCE_BAD_CASE, code=shorten(word, 30))
             ids.append(case.id)
             codes.append(case.code)
         if not ids:
-            return turn.t(Msg.DIALOGUE_BAD_CASE, code="")
+            return turn.t(Msg.CONFERENCE_BAD_CASE, code="")
         draft.update(case_ids=ids, case_codes=codes, step="summary")
     elif step == "summary":
         chosen = _picked(payload, "summary")
         if chosen == "cancel":
             await turn.clear_prompt()
-            turn.say(Msg.DIALOGUE_DISCARDED)
+            turn.say(Msg.CONFERENCE_DISCARDED)
             return "done"
         if chosen != "publish":
             return turn.t(Msg.COMMON_EXPECTS_CHOICE)
         plan = _plan(draft)
         if plan.starts_at <= turn.now or (
-            dialogue.too_soon(plan.starts_at, turn.now) and not plan.urgent_note
+            conference.too_soon(plan.starts_at, turn.now) and not plan.urgent_note
         ):
             draft.update(step="time")  # the time passed while the clerk was filling in the rest
-            return turn.t(Msg.DIALOGUE_BAD_TIME, text=turn.desk.when(plan.starts_at))
+            return turn.t(Msg.CONFERENCE_BAD_TIME, text=turn.desk.when(plan.starts_at))
         await turn.clear_prompt()
-        session, broadcast = await dialogue.publish(turn.desk, plan, by=turn.me.id)
-        await watch(turn, broadcast, Msg.DIALOGUE_PUBLISHED, code=session.code)
+        session, broadcast = await conference.publish(turn.desk, plan, by=turn.me.id)
+        await watch(turn, broadcast, Msg.CONFERENCE_PUBLISHED, code=session.code)
         return "done"
     return None
 
@@ -389,24 +389,24 @@ async def _take(turn: StaffTurn, draft: Draft, step: str, payload: Payload) -> s
 # -- results -----------------------------------------------------------------------------------------------
 
 
-async def _start_results(turn: StaffTurn, session: DialogueSession) -> None:
+async def _start_results(turn: StaffTurn, session: Conference) -> None:
     if session.results_at is not None:
-        turn.say(Msg.DIALOGUE_RESULTS_ALREADY, code=session.code, date=turn.desk.day(session.results_at))
+        turn.say(Msg.CONFERENCE_RESULTS_ALREADY, code=session.code, date=turn.desk.day(session.results_at))
         return
     if session.starts_at > turn.now:
-        turn.say(Msg.DIALOGUE_RESULTS_NOT_YET, code=session.code)
+        turn.say(Msg.CONFERENCE_RESULTS_NOT_YET, code=session.code)
         return
     if turn.in_group:
         turn.say(Msg.OFFICE_PRIVATE_ONLY)
         return
     await turn.prompt(
-        RESULTS_ACTION, turn.t(Msg.DIALOGUE_ASK_RESULTS, code=session.code), data={"id": session.id}
+        RESULTS_ACTION, turn.t(Msg.CONFERENCE_ASK_RESULTS, code=session.code), data={"id": session.id}
     )
 
 
 async def answer_results(turn: StaffTurn, data: Draft, payload: Payload) -> None:
     session_id = data.get("id")
-    session = await turn.uow.dialogues.by_id(session_id) if isinstance(session_id, int) else None
+    session = await turn.uow.conferences.by_id(session_id) if isinstance(session_id, int) else None
     if session is None or session.commune_id != turn.desk.commune.id:
         await turn.clear_prompt()
         return
@@ -420,35 +420,35 @@ async def answer_results(turn: StaffTurn, data: Draft, payload: Payload) -> None
         return
     if _picked(payload, "results") == "publish" and data.get("text"):
         await turn.clear_prompt()
-        broadcast = await dialogue.publish_results(
+        broadcast = await conference.publish_results(
             turn.desk, session, str(data["text"]), files, by=turn.me.id
         )
-        await watch(turn, broadcast, Msg.DIALOGUE_RESULTS_PUBLISHED, code=session.code)
+        await watch(turn, broadcast, Msg.CONFERENCE_RESULTS_PUBLISHED, code=session.code)
         return
     if _picked(payload, "results") == "cancel":
         await turn.clear_prompt()
-        turn.say(Msg.DIALOGUE_DISCARDED)
+        turn.say(Msg.CONFERENCE_DISCARDED)
         return
     text = payload.text.strip() if isinstance(payload, Text) else ""
     if len(text) < 20:
-        turn.say(Msg.DIALOGUE_RESULTS_TOO_SHORT)
+        turn.say(Msg.CONFERENCE_RESULTS_TOO_SHORT)
         return
     data.update(text=text[:3500])
     await _ask_results_next(turn, session, data)
 
 
-async def _ask_results_next(turn: StaffTurn, session: DialogueSession, data: Draft) -> None:
+async def _ask_results_next(turn: StaffTurn, session: Conference, data: Draft) -> None:
     if not data.get("text"):
-        await turn.prompt(RESULTS_ACTION, turn.t(Msg.DIALOGUE_ASK_RESULTS, code=session.code), data=data)
+        await turn.prompt(RESULTS_ACTION, turn.t(Msg.CONFERENCE_ASK_RESULTS, code=session.code), data=data)
         return
     count = len(_items(data.get("files")))
     await turn.prompt(
         RESULTS_ACTION,
-        turn.t(Msg.DIALOGUE_RESULTS_READY, code=session.code, files=count),
+        turn.t(Msg.CONFERENCE_RESULTS_READY, code=session.code, files=count),
         data=data,
         choices=[
-            Choice(_token("results", "publish"), turn.t(Msg.DIALOGUE_PUBLISH)),
-            Choice(_token("results", "cancel"), turn.t(Msg.DIALOGUE_DISCARD)),
+            Choice(_token("results", "publish"), turn.t(Msg.CONFERENCE_PUBLISH)),
+            Choice(_token("results", "cancel"), turn.t(Msg.CONFERENCE_DISCARD)),
         ],
     )
 
@@ -461,20 +461,20 @@ async def export_command(turn: StaffTurn, argument: str) -> None:
     if turn.in_group:
         turn.say(Msg.OFFICE_PRIVATE_ONLY)
         return
-    session = await dialogue.by_code(turn.desk, argument) if argument.strip() else None
+    session = await conference.by_code(turn.desk, argument) if argument.strip() else None
     if session is None:
         if not argument.strip():
-            turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.DIALOGUE_EXPORT_USAGE))
+            turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.CONFERENCE_EXPORT_USAGE))
         else:
-            turn.say(Msg.DIALOGUE_NOT_FOUND, code=shorten(argument, 20))
+            turn.say(Msg.CONFERENCE_NOT_FOUND, code=shorten(argument, 20))
         return
-    people = await turn.uow.dialogues.participants(session.id)
-    questions = await turn.uow.dialogues.questions(session.id)
-    content = dialogue.export(session, people, questions)
+    people = await turn.uow.conferences.participants(session.id)
+    questions = await turn.uow.conferences.questions(session.id)
+    content = conference.export(session, people, questions)
     text = turn.t(
-        Msg.DIALOGUE_EXPORTED,
+        Msg.CONFERENCE_EXPORTED,
         code=session.code,
         registered=sum(1 for p in people if p.attending),
         questions=len(questions),
     )
-    turn.replies.append(Reply(text, attachments=(dialogue.export_file(session, content),)))
+    turn.replies.append(Reply(text, attachments=(conference.export_file(session, content),)))

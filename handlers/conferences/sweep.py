@@ -8,6 +8,6 @@ from handlers.conferences.schedule import remind
 
 
 async def conference_sweep(sweep: SweepContext) -> None:
-    sweep.report.dialogues += await remind(
+    sweep.report.conferences += await remind(
         sweep.desk, sweep.chats.office, sweep.chats.leaders, office_hours=sweep.working
     )

@@ -24,7 +24,7 @@ class Command(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     RECEPTION = "reception"
-    DIALOGUE = "dialogue"
+    CONFERENCE = "dialogue"
     WHOAMI = "whoami"  # the person's account id on this channel, which an admin needs to make them staff
     UNKNOWN = "unknown"
 
@@ -59,8 +59,8 @@ SLASH_COMMANDS: dict[str, Command] = {
     "unsubscribe": Command.UNSUBSCRIBE,
     "lichtiepdan": Command.RECEPTION,
     "receptiondays": Command.RECEPTION,
-    "doithoai": Command.DIALOGUE,
-    "dialogue": Command.DIALOGUE,
+    "doithoai": Command.CONFERENCE,
+    "dialogue": Command.CONFERENCE,
     "maso": Command.WHOAMI,
     "whoami": Command.WHOAMI,
 }

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from handlers.cases.citizen_turn import Turn
 from handlers.cases.flow import STEPS, Step, dispatch, goto, reask, wrong_input
 from handlers.cases.services import Office
-from handlers.conferences import citizen as dialogue
+from handlers.conferences import citizen as conference
 from handlers.dispatch.commands import Command, ParsedCommand, parse_command
 from handlers.dispatch.office_router import OfficeRouter
 from handlers.filing.steps import (
@@ -48,11 +48,11 @@ SIDE_STEPS = frozenset(
         Step.SUPPLEMENT,
         Step.SUBSCRIBE_TOPICS,
         Step.SUBSCRIBE_VILLAGES,
-        Step.DIALOGUE_LIST,
-        Step.DIALOGUE_QUESTION,
-        Step.DIALOGUE_NAME,
-        Step.DIALOGUE_PHONE,
-        Step.DIALOGUE_ADDRESS,
+        Step.CONFERENCE_LIST,
+        Step.CONFERENCE_QUESTION,
+        Step.CONFERENCE_NAME,
+        Step.CONFERENCE_PHONE,
+        Step.CONFERENCE_ADDRESS,
     }
 )
 FILING_START_ARGS = frozenset({"gui", "guidon", "file", "new"})
@@ -404,10 +404,10 @@ class ConversationEngine:
         elif command is Command.RECEPTION:
             turn.say_text(await reception_text(turn))
             await self._back_to_step(turn, in_draft)
-        elif command is Command.DIALOGUE:
+        elif command is Command.CONFERENCE:
             if step not in SIDE_STEPS:
                 turn.draft.return_step = step.value
-            await dialogue.start(turn)
+            await conference.start(turn)
         elif command is Command.WHOAMI:
             turn.say(Msg.COMMON_WHOAMI, account=turn.event.sender_id)
             await reask(turn)

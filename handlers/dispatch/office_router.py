@@ -28,7 +28,7 @@ from handlers.cases.access import (
 )
 from handlers.cases.services import Office
 from handlers.cases.staff_turn import StaffTurn, split_code
-from handlers.conferences import staff as dialogues
+from handlers.conferences import staff as conferences
 from handlers.filing import paper as enter
 from handlers.kernel.catalogue import Catalogue
 from handlers.kernel.catalogue.keys import Msg
@@ -166,8 +166,8 @@ HELP_TOPICS: dict[StaffCommand, Msg] = {
     C.URGENT: Msg.OFFICE_ABOUT_URGENT,
     C.TASKS: Msg.PLAN_ABOUT,
     C.RECEPTION: Msg.RECEPTION_ABOUT,
-    C.DIALOGUE: Msg.DIALOGUE_ABOUT_COMMAND,
-    C.DIALOGUE_EXPORT: Msg.DIALOGUE_ABOUT_EXPORT,
+    C.CONFERENCE: Msg.CONFERENCE_ABOUT_COMMAND,
+    C.CONFERENCE_EXPORT: Msg.CONFERENCE_ABOUT_EXPORT,
     C.ANNOUNCE: Msg.ANNOUNCE_ABOUT,
 }
 
@@ -204,21 +204,21 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
     C.DEADLINE: timing.compute_command,
     C.TASKS: tasks.tasks_command,
     C.RECEPTION: receptions.reception_command,
-    C.DIALOGUE: dialogues.dialogue_command,
-    C.DIALOGUE_EXPORT: dialogues.export_command,
+    C.CONFERENCE: conferences.conference_command,
+    C.CONFERENCE_EXPORT: conferences.export_command,
     C.ANNOUNCE: announce.announce_command,
 }
 # Guided flows: their buttons' token prefix, the prompt's action, who may use them, and the answer handler.
 FlowHandler = Callable[[StaffTurn, dict[str, object], Payload], Awaitable[None]]
 FLOWS: dict[str, tuple[StaffCommand, FlowHandler]] = {
     enter.ACTION: (C.ENTER, enter.answer),
-    dialogues.ACTION: (C.DIALOGUE, dialogues.answer),
-    dialogues.RESULTS_ACTION: (C.DIALOGUE, dialogues.answer_results),
+    conferences.ACTION: (C.CONFERENCE, conferences.answer),
+    conferences.RESULTS_ACTION: (C.CONFERENCE, conferences.answer_results),
     announce.ACTION: (C.ANNOUNCE, announce.answer),
 }
 FLOW_BUTTONS = {
     "ent": (enter.ACTION,),
-    "dlg": (dialogues.ACTION, dialogues.RESULTS_ACTION),
+    "dlg": (conferences.ACTION, conferences.RESULTS_ACTION),
     "ann": (announce.ACTION,),
 }
 
@@ -564,7 +564,7 @@ class OfficeRouter:
             return
         if prompt.action in FLOWS:
             command, flow = FLOWS[prompt.action]
-            if not actor.may(command) or (command is C.DIALOGUE and not actor.handles_triage):
+            if not actor.may(command) or (command is C.CONFERENCE and not actor.handles_triage):
                 await turn.clear_prompt()
                 turn.refuse()
                 return

@@ -66,7 +66,7 @@ async def start_by_text(turn: Turn, text: str) -> None:
     waiting = [
         case
         for case in await own_cases(turn.uow, turn.commune.id, turn.citizen_id)
-        if case.status is CaseStatus.CHO_BO_SUNG
+        if case.status is CaseStatus.AWAITING_INFO
     ]
     if len(waiting) == 1:
         await _start(turn, waiting[0])

@@ -1,4 +1,4 @@
-"""``/dangky``: a citizen opts in to the commune's notices — dialogue sessions, citizen-reception days,
+"""``/dangky``: a citizen opts in to the commune's notices — conferences, citizen-reception days,
 announcements — for the whole commune or some villages; ``/huydangky`` stops them all.
 
 Consent is explicit and specific (Luật Bảo vệ dữ liệu cá nhân 2025): the citizen is told what is kept and
@@ -28,7 +28,7 @@ from models.subscription import Subscription, Topic
 
 CONSENT_VERSION = "dang-ky-nhan-tin/2026-11"  # bump when the wording of subscribe.intro changes
 TOPIC_LABELS: Final = {
-    Topic.DIALOGUE: Msg.SUBSCRIBE_TOPIC_DIALOGUE,
+    Topic.CONFERENCE: Msg.SUBSCRIBE_TOPIC_CONFERENCE,
     Topic.RECEPTION: Msg.SUBSCRIBE_TOPIC_RECEPTION,
     Topic.ANNOUNCEMENT: Msg.SUBSCRIBE_TOPIC_ANNOUNCEMENT,
 }

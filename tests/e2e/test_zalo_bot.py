@@ -145,11 +145,11 @@ async def test_staff_triage_a_case_by_numbers_on_zalo_until_the_approved_answer_
         await leader.say(f"/duyet {code}")
         await harness.fake.wait_until(lambda: any(ANSWER in text for text in citizen.texts))
         [case] = await rows(harness, Case)
-        assert case.status is CaseStatus.DA_CO_KET_QUA
+        assert case.status is CaseStatus.ANSWERED
         assert harness.fake.rejected == []
 
 
-async def test_a_dialogue_notice_reaches_a_subscriber_on_zalo_with_its_calendar_file_as_a_signed_link(
+async def test_a_conference_notice_reaches_a_subscriber_on_zalo_with_its_calendar_file_as_a_signed_link(
     tmp_path: Path,
 ) -> None:
     async with running_zalo_bot(sqlite_url(tmp_path)) as harness:
@@ -198,8 +198,8 @@ async def test_a_zalo_group_linked_by_an_admin_gets_the_cards_and_takes_numbers_
         asked = harness.fake.texts_to(group)[-1]
         assert f"Ông/Bà chọn «Thụ lý» cho hồ sơ {code}" in asked  # … which names the case first
         [case] = await rows(harness, Case)
-        assert case.status is CaseStatus.MOI_TIEP_NHAN
+        assert case.status is CaseStatus.RECEIVED
         await clerk.send(zb.text(CLERK, "@Bot Nghe Dân 1", group=group))
         [case] = await rows(harness, Case)
-        assert case.status is CaseStatus.DA_THU_LY
+        assert case.status is CaseStatus.ACCEPTED
         assert any(f"Đã thụ lý hồ sơ {code}" in text for text in harness.fake.texts_to(group))

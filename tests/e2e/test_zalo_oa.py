@@ -167,7 +167,7 @@ async def test_a_citizen_who_unfollows_is_marked_unreachable_and_keeps_their_cas
         assert row.unreachable_at is not None
         [case] = await rows(harness, Case)
         assert case.code == code
-        assert case.status is CaseStatus.MOI_TIEP_NHAN
+        assert case.status is CaseStatus.RECEIVED
 
 
 async def test_staff_triage_on_the_official_account_until_the_approved_answer_reaches_the_citizen(
@@ -194,7 +194,7 @@ async def test_staff_triage_on_the_official_account_until_the_approved_answer_re
         await leader.say(f"/duyet {code}")
         await harness.fake.wait_until(lambda: any(ANSWER in t for t in citizen.texts))
         [case] = await rows(harness, Case)
-        assert case.status is CaseStatus.DA_CO_KET_QUA
+        assert case.status is CaseStatus.ANSWERED
         assert harness.fake.rejected == []
 
 

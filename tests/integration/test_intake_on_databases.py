@@ -35,7 +35,7 @@ async def test_a_filed_petition_is_stored_with_its_timeline_and_receipt(chat: Ch
     code = await chat.file_petition()
     [case] = await rows(backend, Case)
     assert case.code == code == "PT-26-00001"
-    assert case.status is CaseStatus.MOI_TIEP_NHAN
+    assert case.status is CaseStatus.RECEIVED
     assert case.received_at.utcoffset().total_seconds() == 7 * 3600  # type: ignore[union-attr]
     [event] = await rows(backend, CaseEvent)
     assert (event.case_id, event.action) == (case.id, CaseAction.SUBMITTED)

@@ -68,7 +68,7 @@ async def test_a_case_goes_from_the_group_card_to_the_unit_and_back_to_the_citiz
     await officer.press_token(f"s:rsub:{case.id}:{result.id}")
     await clerk.press_token(f"s:apr:{case.id}:{result.id}", group=OFFICE_GROUP)
     assert (await rows(backend, CaseResult))[0].status is ResultStatus.APPROVED
-    assert (await rows(backend, Case))[0].status is CaseStatus.DA_CO_KET_QUA
+    assert (await rows(backend, Case))[0].status is CaseStatus.ANSWERED
     assert (await texts_to(backend, "5001"))[-1].endswith(ANSWER)
     edits = [m for m in await rows(backend, OutboxMessage) if m.payload.get("edit_of") == card.outbox_id]
     assert len(edits) >= 3  # the card followed the case: assigned, result waiting, result approved

@@ -59,7 +59,7 @@ async def test_a_citizen_files_a_petition_and_gets_a_receipt_code(chat: Chat, ba
     assert (case.kind, case.field_slug, case.status) == (
         CaseKind.PHAN_ANH,
         "giao_thong_ha_tang",
-        CaseStatus.MOI_TIEP_NHAN,
+        CaseStatus.RECEIVED,
     )
     assert case.content == CONTENT
     assert (case.petitioner_name, case.petitioner_phone) == ("Nguyễn Văn An", "0912345678")
@@ -68,7 +68,7 @@ async def test_a_citizen_files_a_petition_and_gets_a_receipt_code(chat: Chat, ba
     assert (event.action, event.from_status, event.to_status) == (
         CaseAction.SUBMITTED,
         None,
-        CaseStatus.MOI_TIEP_NHAN,
+        CaseStatus.RECEIVED,
     )
     receipts = [m for m in db.all(OutboxMessage) if m.case_id == case.id]
     assert [m.payload["text"] for m in receipts] == [receipt]

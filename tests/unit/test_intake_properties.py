@@ -120,3 +120,18 @@ def test_a_draft_is_stored_as_plain_json_and_reads_back_the_same(draft: Draft) -
     before = list(draft.subscribe_villages)
     stored["subscribe_villages"].append(-1)  # the stored lists are copies
     assert draft.subscribe_villages == before
+
+
+def test_a_draft_stored_before_conferences_were_renamed_reads_back_under_the_new_names() -> None:
+    stored = {
+        "kind": None,
+        "dialogue_id": 7,
+        "dialogue_intent": "ask",
+        "dialogue_question": "Đường khi nào làm?",
+    }
+    draft = Draft.from_json(stored)
+    assert (draft.conference_id, draft.conference_intent, draft.conference_question) == (
+        7,
+        "ask",
+        "Đường khi nào làm?",
+    )

@@ -152,4 +152,4 @@ async def test_linking_a_group_reports_what_is_waiting(world: World, clerk: Memb
     reply = await clerk.say("/ketnoi", group="-100321")
     assert reply.endswith("Hiện có 1 hồ sơ đang chờ xử lý; xem bằng /hangdoi.")
     assert (await clerk.say("/ketnoi")) == "Lệnh /ketnoi dùng trong nhóm cần kết nối."
-    assert cases(world)[0].status is CaseStatus.MOI_TIEP_NHAN
+    assert cases(world)[0].status is CaseStatus.RECEIVED

@@ -70,7 +70,7 @@ async def test_a_submitted_result_closes_nothing_and_waits_for_review(
     assert (await submit_result(officer, code, file="bien-ban.pdf")).startswith(
         f"Đã trình kết quả hồ sơ {code}."
     )
-    assert case_of(world, code).status is CaseStatus.DANG_XU_LY
+    assert case_of(world, code).status is CaseStatus.IN_PROGRESS
     review = world.latest_with_button(OFFICE_GROUP, "Duyệt")
     assert review.text.startswith(f"KẾT QUẢ CHỜ DUYỆT — hồ sơ {code} (Phòng Kinh tế)")
     assert "Tệp đính kèm: 1" in review.text
@@ -91,7 +91,7 @@ async def test_the_leader_approves_and_the_citizen_gets_the_answer_and_its_files
     assert answer.text == f"UBND xã Phú Thịnh trả lời hồ sơ {code} của Ông/Bà:\n{ANSWER}\n(Kèm theo 1 tệp.)"
     assert [a["file_name"] for a in answer.attachments] == ["bien-ban.pdf"]
     assert "Phạm Văn Kinh" not in answer.text  # no staff names for citizens
-    assert case_of(world, code).status is CaseStatus.DA_CO_KET_QUA
+    assert case_of(world, code).status is CaseStatus.ANSWERED
     assert "đã được duyệt và gửi người dân" in world.texts(officer.account)
     review = [r for r in world.inbox(OFFICE_GROUP) if r.text.startswith("KẾT QUẢ CHỜ DUYỆT")][-1]
     assert review.edit_of is not None

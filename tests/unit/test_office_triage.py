@@ -74,7 +74,7 @@ async def test_assigning_from_the_card_offers_the_suggested_unit_first_and_notif
         == f"Đã phân công hồ sơ {code} cho Phòng Kinh tế."
     )
     case = case_of(world, code)
-    assert case.status is CaseStatus.DANG_XU_LY
+    assert case.status is CaseStatus.IN_PROGRESS
     assert case.unit_id is not None
     assert f"Phòng Kinh tế được giao giải quyết hồ sơ {code}" in world.texts(officer.account)
     assert "đã được thụ lý" in world.texts("5001")  # assigning a new case accepts it
@@ -85,7 +85,7 @@ async def test_a_typed_assignment_with_an_unknown_unit_lists_the_codes(world: Wo
     code = await world.citizen("5001").file_petition(content=ROAD)
     reply = await clerk.say(f"/phancong {code} XYZ", group=OFFICE_GROUP)
     assert reply.startswith("Không có bộ phận mã «XYZ». Các mã bộ phận: VP, KT, VHXH")
-    assert case_of(world, code).status is CaseStatus.MOI_TIEP_NHAN
+    assert case_of(world, code).status is CaseStatus.RECEIVED
 
 
 async def test_declining_offers_reasons_citing_the_law_and_tells_the_citizen_the_reason(
@@ -101,7 +101,7 @@ async def test_declining_offers_reasons_citing_the_law_and_tells_the_citizen_the
     assert await clerk.press("Gửi lý do này", group=OFFICE_GROUP) == (
         f"Đã ghi nhận không thụ lý hồ sơ {code} và thông báo lý do cho người gửi."
     )
-    assert case_of(world, code).status is CaseStatus.KHONG_THU_LY
+    assert case_of(world, code).status is CaseStatus.DECLINED
     notice = world.inbox("5001")[-1].text
     assert notice.startswith(f"UBND xã Phú Thịnh thông báo: hồ sơ {code} không được thụ lý.")
     assert "Thời hiệu khiếu nại đã hết" in notice
@@ -138,7 +138,7 @@ async def test_forwarding_records_the_destination_and_reason_and_tells_the_citiz
     reply = await clerk.answer("Vụ việc có dấu hiệu hình sự", group=OFFICE_GROUP)
     assert reply == f"Đã chuyển hồ sơ {code} đến Công an huyện Phú Bình và thông báo cho người gửi."
     case = case_of(world, code)
-    assert (case.status, case.forwarded_to) == (CaseStatus.DA_CHUYEN, "Công an huyện Phú Bình")
+    assert (case.status, case.forwarded_to) == (CaseStatus.FORWARDED, "Công an huyện Phú Bình")
     notice = world.inbox("5001")[-1].text
     assert "đã được chuyển đến Công an huyện Phú Bình" in notice
     assert "Lý do: Vụ việc có dấu hiệu hình sự" in notice
@@ -157,7 +157,7 @@ async def test_asking_for_more_information_waits_for_the_citizen_and_takes_their
     await clerk.press("Thụ lý", group=OFFICE_GROUP)
     await clerk.press("Yêu cầu bổ sung", group=OFFICE_GROUP)
     await clerk.answer("Ông/Bà chụp giúp ảnh đoạn đường bị sụt lún.", group=OFFICE_GROUP)
-    assert case_of(world, code).status is CaseStatus.CHO_BO_SUNG
+    assert case_of(world, code).status is CaseStatus.AWAITING_INFO
     citizen = world.person("5001")
     notice = world.inbox("5001")[-1]
     assert "«Ông/Bà chụp giúp ảnh đoạn đường bị sụt lún.»" in notice.text
@@ -167,7 +167,7 @@ async def test_asking_for_more_information_waits_for_the_citizen_and_takes_their
     done = await citizen.press("Gửi bổ sung")
     assert f"Đã gửi thông tin bổ sung cho hồ sơ {code}. Cảm ơn Ông/Bà." in done
     case = case_of(world, code)
-    assert case.status is CaseStatus.DA_THU_LY  # back where it was before the question
+    assert case.status is CaseStatus.ACCEPTED  # back where it was before the question
     assert "Người gửi đã bổ sung thông tin" in world.texts(OFFICE_GROUP)
     answered = [e for e in events_of(world, code) if e.action is CaseAction.INFO_RECEIVED]
     assert answered[0].data == {"answer": "Ảnh chụp sáng nay ạ.", "files": 1, "paused_days": 0}
@@ -181,7 +181,7 @@ async def test_the_answer_command_finds_the_one_case_waiting(world: World, clerk
     assert "Nội dung cần bổ sung: «Xin cho biết đoạn đường ở gần nhà ai?»" in reply[0].text
     await chat.send("Gần nhà ông Tư, cách cổng trường 50 mét.")
     await chat.press("Gửi bổ sung")
-    assert case_of(world, code).status is CaseStatus.MOI_TIEP_NHAN
+    assert case_of(world, code).status is CaseStatus.RECEIVED
 
 
 async def test_sending_an_empty_supplement_is_refused_politely(world: World, clerk: Member) -> None:

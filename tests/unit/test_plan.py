@@ -171,8 +171,8 @@ async def test_english_headings_with_notes_excel_day_numbers_and_unit_names_with
         ],
     )
     assert (result.added, result.problems) == (2, [])
-    dialogue, roads = stored_tasks(world)
-    assert (dialogue.title, dialogue.due_on, dialogue.coordinating) == (
+    conference, roads = stored_tasks(world)
+    assert (conference.title, conference.due_on, conference.coordinating) == (
         "Hold the dialogue with citizens",
         date(2026, 6, 30),  # Excel's day number 46203
         ["KT", "các xóm"],  # a partner that is not a unit is kept as written

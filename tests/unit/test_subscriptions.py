@@ -51,12 +51,12 @@ async def test_a_citizen_subscribes_to_chosen_topics_for_chosen_villages(
         in saved
     )
     [row] = subscriptions(backend)
-    assert row.topics == [Topic.DIALOGUE.value]
+    assert row.topics == [Topic.CONFERENCE.value]
     assert len(row.village_ids) == 2
     assert (row.consent_version, row.channel, row.active) == (CONSENT_VERSION, "console", True)
-    assert row.covers(Topic.DIALOGUE, frozenset(row.village_ids[:1]))
+    assert row.covers(Topic.CONFERENCE, frozenset(row.village_ids[:1]))
     assert not row.covers(Topic.RECEPTION, None)
-    assert not row.covers(Topic.DIALOGUE, frozenset({999}))
+    assert not row.covers(Topic.CONFERENCE, frozenset({999}))
 
 
 async def test_subscribing_again_starts_from_the_current_choices_and_updates_them(

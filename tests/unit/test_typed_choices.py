@@ -19,7 +19,7 @@ async def test_a_clerk_assigns_a_case_from_a_private_card_by_typing_its_numbers(
     question = await clerk.say("2")
     assert question == f"Chọn bộ phận giải quyết hồ sơ {code} (gợi ý đứng đầu):"
     assert await clerk.say("phong kinh te") == f"Đã phân công hồ sơ {code} cho Phòng Kinh tế."
-    assert case_of(world, code).status is CaseStatus.DANG_XU_LY
+    assert case_of(world, code).status is CaseStatus.IN_PROGRESS
 
 
 async def test_a_number_out_of_the_list_picks_nothing_and_goes_to_the_citizen_conversation(
@@ -28,7 +28,7 @@ async def test_a_number_out_of_the_list_picks_nothing_and_goes_to_the_citizen_co
     clerk = await world.staff("9001", "Trần Thị Văn", Role.CLERK)
     code = await world.citizen("5001").file_petition(content=ROAD)
     await clerk.say("9")
-    assert case_of(world, code).status is CaseStatus.MOI_TIEP_NHAN
+    assert case_of(world, code).status is CaseStatus.RECEIVED
 
 
 async def test_a_citizen_question_after_the_card_takes_the_number_itself(world: World) -> None:
@@ -38,7 +38,7 @@ async def test_a_citizen_question_after_the_card_takes_the_number_itself(world: 
     code = await world.citizen("5001").file_petition(content=ROAD)
     await clerk.say("/guidon")
     reply = await clerk.say("1")  # the consent question's first choice, not the card's «Thụ lý»
-    assert case_of(world, code).status is CaseStatus.MOI_TIEP_NHAN
+    assert case_of(world, code).status is CaseStatus.RECEIVED
     assert "Thụ lý" not in reply
 
 
@@ -47,7 +47,7 @@ async def test_while_a_question_waits_for_words_an_older_card_never_takes_the_an
     code = await world.citizen("5001").file_petition(content=ROAD)
     await clerk.say(f"/ghichu {code}")
     reply = await clerk.say("1")  # the note's text, not «Thụ lý» on the card above
-    assert case_of(world, code).status is CaseStatus.MOI_TIEP_NHAN
+    assert case_of(world, code).status is CaseStatus.RECEIVED
     assert code in reply
 
 
@@ -59,9 +59,9 @@ async def test_accepting_by_a_typed_number_names_the_case_and_waits_for_a_yes(wo
     second = await world.citizen("5002").file_petition(content=ROAD.replace("10 mét", "20 mét"))
     asked = await clerk.say("1")  # «Thụ lý»: the latest card is the second case's
     assert asked.startswith(f"Ông/Bà chọn «Thụ lý» cho hồ sơ {second} · Phản ánh · Giao thông, hạ tầng.")
-    assert case_of(world, second).status is CaseStatus.MOI_TIEP_NHAN
+    assert case_of(world, second).status is CaseStatus.RECEIVED
     assert await clerk.say("2") == "Đã thôi; hồ sơ không thay đổi gì."
-    assert case_of(world, second).status is CaseStatus.MOI_TIEP_NHAN
+    assert case_of(world, second).status is CaseStatus.RECEIVED
     await clerk.say(f"/hoso {first}")
     asked = await clerk.say("1")  # the case view the clerk asked for: its list is theirs, no second card
     assert asked == f"Đã thụ lý hồ sơ {first} và thông báo cho người gửi."

@@ -13,7 +13,7 @@ from models.workflow import TRANSITIONS, can_move
 NOW = datetime(2026, 5, 12, 9, 0, tzinfo=LOCAL_TZ)
 
 
-def make_case(status: CaseStatus = CaseStatus.MOI_TIEP_NHAN) -> Case:
+def make_case(status: CaseStatus = CaseStatus.RECEIVED) -> Case:
     case = Case(
         commune_id=1,
         code="PT-26-00001",
@@ -41,36 +41,34 @@ def test_every_status_is_either_open_or_closed() -> None:
 def test_a_legal_move_changes_status_and_returns_the_timeline_entry() -> None:
     case = make_case()
     event = case.move_to(
-        CaseStatus.DA_THU_LY, action=CaseAction.ACCEPTED, at=NOW, actor_kind=ActorKind.STAFF, actor_id=3
+        CaseStatus.ACCEPTED, action=CaseAction.ACCEPTED, at=NOW, actor_kind=ActorKind.STAFF, actor_id=3
     )
-    assert case.status is CaseStatus.DA_THU_LY
+    assert case.status is CaseStatus.ACCEPTED
     assert (event.case_id, event.from_status, event.to_status) == (
         7,
-        CaseStatus.MOI_TIEP_NHAN,
-        CaseStatus.DA_THU_LY,
+        CaseStatus.RECEIVED,
+        CaseStatus.ACCEPTED,
     )
     assert (event.actor_kind, event.actor_id, event.action) == (ActorKind.STAFF, 3, CaseAction.ACCEPTED)
 
 
 def test_an_illegal_move_raises_and_changes_nothing() -> None:
-    case = make_case(CaseStatus.DA_DONG)
+    case = make_case(CaseStatus.CLOSED)
     with pytest.raises(IllegalTransition):
-        case.move_to(CaseStatus.DANG_XU_LY, action=CaseAction.REOPENED, at=NOW, actor_kind=ActorKind.STAFF)
-    assert case.status is CaseStatus.DA_DONG
+        case.move_to(CaseStatus.IN_PROGRESS, action=CaseAction.REOPENED, at=NOW, actor_kind=ActorKind.STAFF)
+    assert case.status is CaseStatus.CLOSED
 
 
 @pytest.mark.parametrize(
-    "final", [CaseStatus.DA_DONG, CaseStatus.KHONG_THU_LY, CaseStatus.DA_CHUYEN, CaseStatus.TRUNG]
+    "final", [CaseStatus.CLOSED, CaseStatus.DECLINED, CaseStatus.FORWARDED, CaseStatus.DUPLICATE]
 )
 def test_final_statuses_allow_no_further_move(final: CaseStatus) -> None:
     assert not any(can_move(final, other) for other in CaseStatus)
 
 
 def test_closing_stamps_closed_at_and_reopening_clears_it() -> None:
-    case = make_case(CaseStatus.DANG_XU_LY)
-    case.move_to(
-        CaseStatus.DA_CO_KET_QUA, action=CaseAction.RESULT_APPROVED, at=NOW, actor_kind=ActorKind.STAFF
-    )
+    case = make_case(CaseStatus.IN_PROGRESS)
+    case.move_to(CaseStatus.ANSWERED, action=CaseAction.RESULT_APPROVED, at=NOW, actor_kind=ActorKind.STAFF)
     assert case.closed_at == NOW
-    case.move_to(CaseStatus.DANG_XU_LY, action=CaseAction.REOPENED, at=NOW, actor_kind=ActorKind.STAFF)
+    case.move_to(CaseStatus.IN_PROGRESS, action=CaseAction.REOPENED, at=NOW, actor_kind=ActorKind.STAFF)
     assert case.closed_at is None

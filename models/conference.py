@@ -1,8 +1,11 @@
-"""Dialogue conferences (hội nghị đối thoại) the commune holds with its people, and who signed up for them.
+"""Conferences (hội nghị đối thoại, dialogue conferences) the commune holds with its people, and who signed
+up for them.
 
-A session's ``version`` is bumped whenever its time or place changes: a notice or reminder carries the version
-it was written for, so nothing is ever sent for an old time. Questions sent in advance are hỏi đáp cases
-linked by ``cases.dialogue_id``.
+A conference's ``version`` is bumped whenever its time or place changes: a notice or reminder carries the
+version it was written for, so nothing is ever sent for an old time. Questions sent in advance are hỏi đáp
+cases linked by ``Case.conference_id``. The tables keep the names they were created with
+(``dialogue_sessions``, ``dialogue_participants``, columns ``dialogue_id``): renaming stored tables would buy
+nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from models.base import JSON_TYPE, AwareDateTime, Base, JsonDict
 CODE_PREFIX = "DT"
 
 
-class DialogueSession(Base):
+class Conference(Base):
     __tablename__ = "dialogue_sessions"
     __table_args__ = (UniqueConstraint("commune_id", "number"),)
 
@@ -57,14 +60,14 @@ class DialogueSession(Base):
         return self.cancelled_at is None
 
 
-class DialogueParticipant(Base):
+class ConferenceParticipant(Base):
     """A citizen registered to attend (or who sent a question), with the name and phone the chair sees."""
 
     __tablename__ = "dialogue_participants"
     __table_args__ = (UniqueConstraint("dialogue_id", "citizen_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
-    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogue_sessions.id"), index=True)
+    conference_id: Mapped[int] = mapped_column("dialogue_id", ForeignKey("dialogue_sessions.id"), index=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))

@@ -19,7 +19,7 @@ from handlers.kernel.replies import Reply, file_content
 from models.base import LOCAL_TZ
 from models.broadcast import Broadcast, BroadcastStatus
 from models.case import Case
-from models.dialogue import DialogueSession
+from models.conference import Conference
 from models.enums import CaseKind
 from models.outbox import OutboxMessage
 from models.staff import Role
@@ -127,7 +127,7 @@ async def test_a_session_less_than_seven_days_ahead_needs_a_recorded_urgent_reas
     assert "KHẨN — lý do: Sạt lở bờ sông" in summary
     assert "Trực tuyến: https://meet.example.vn/doithoai" in summary
     await clerk.press("Công bố")
-    [session] = stored(world, DialogueSession)
+    [session] = stored(world, Conference)
     assert session.urgent
     assert session.urgent_note.startswith("Sạt lở")
     assert session.village_ids == []  # nothing chosen: the whole commune
@@ -182,7 +182,7 @@ async def test_citizens_register_and_ask_and_the_clerk_exports_them_for_the_chai
     await dung.send("0987654321")
     sent = "\n".join(r.text for r in await dung.send("Xóm Đồng Bầu, xã Phú Thịnh"))
     assert "Đã ghi nhận câu hỏi của Ông/Bà cho hội nghị DT1 — mã hồ sơ" in sent
-    [question] = [case for case in stored(world, Case) if case.dialogue_id is not None]
+    [question] = [case for case in stored(world, Case) if case.conference_id is not None]
     assert question.kind is CaseKind.HOI_DAP
     assert question.field_slug == "giao_thong_ha_tang"
     assert question.petitioner_name == "Trần Thị Dung"

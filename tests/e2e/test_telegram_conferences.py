@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from models.base import LOCAL_TZ
 from models.case import Case
-from models.dialogue import DialogueSession
+from models.conference import Conference
 from models.enums import CaseKind
 from models.staff import Role
 from store.uow import SqlUnitOfWork
@@ -98,7 +98,7 @@ async def sweep(harness: Harness, moment: datetime) -> int:
     harness.clock.set(moment)
     report = await harness.service.scheduler.tick()
     assert report is not None
-    return report.dialogues
+    return report.conferences
 
 
 async def register(harness: Harness, chat: int, name: str, phone: str) -> str:
@@ -173,9 +173,9 @@ async def test_a_session_for_one_village_is_announced_reminded_moved_asked_about
         assert uploaded(harness, EM, "DT1.ics")
         sent = await ask(harness, GIANG, "Trần Thị Giang", "0987654321", "Xóm Đồng Bầu, xã Phú Thịnh")
         assert "Đã ghi nhận câu hỏi của Ông/Bà cho hội nghị DT1 — mã hồ sơ" in sent
-        [session] = await rows(harness, DialogueSession)
+        [session] = await rows(harness, Conference)
         [question] = await rows(harness, Case)
-        assert (question.kind, question.dialogue_id) == (CaseKind.HOI_DAP, session.id)
+        assert (question.kind, question.conference_id) == (CaseKind.HOI_DAP, session.id)
         assert (question.petitioner_name, question.field_slug) == ("Trần Thị Giang", "giao_thong_ha_tang")
         assert question.code in sent
 
