@@ -42,38 +42,13 @@ from bot.telegram.updates import (
 from bot.webhooks import Pause, parse_json, pause, read_json_body, same_secret
 from handlers.cases.staff_groups import group_moved, group_removed
 from handlers.delivery.reachability import chat_blocked, chat_unblocked
+from handlers.dispatch.commands import TABLE
 from handlers.dispatch.engine import TurnResult
-from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import Menu
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's name, not a secret
-COMMANDS = (
-    ("start", Msg.COMMANDS_START),
-    ("guidon", Msg.COMMANDS_GUIDON),
-    ("tracuu", Msg.COMMANDS_TRACUU),
-    ("cuatoi", Msg.COMMANDS_CUATOI),
-    ("huy", Msg.COMMANDS_HUY),
-    ("trogiup", Msg.COMMANDS_TROGIUP),
-    ("ngonngu", Msg.COMMANDS_NGONNGU),
-    ("rutdongy", Msg.COMMANDS_RUTDONGY),
-    ("traloi", Msg.COMMANDS_TRALOI),
-    ("dangky", Msg.COMMANDS_DANGKY),
-    ("huydangky", Msg.COMMANDS_HUYDANGKY),
-    ("lichtiepdan", Msg.COMMANDS_LICHTIEPDAN),
-    ("doithoai", Msg.COMMANDS_DOITHOAI),
-)
-# What staff see in their groups (the guard still checks every command).
-GROUP_COMMANDS = (
-    ("hangdoi", Msg.COMMANDS_HANGDOI),
-    ("hoso", Msg.COMMANDS_HOSO),
-    ("phancong", Msg.COMMANDS_PHANCONG),
-    ("timkiem", Msg.COMMANDS_TIMKIEM),
-    ("viec", Msg.COMMANDS_VIEC),
-    ("duyet", Msg.COMMANDS_DUYET),
-    ("ketnoi", Msg.COMMANDS_KETNOI),
-    ("trogiup", Msg.COMMANDS_TROGIUP_STAFF),
-)
 
 
 def make_bot(settings: TelegramSettings) -> Bot:
@@ -166,8 +141,8 @@ class TelegramChannel:
         """The citizen commands in private chats and the staff commands in groups, in Vietnamese (default)
         and English."""
         menus = (
-            (BotCommandScopeAllPrivateChats(), COMMANDS),
-            (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+            (BotCommandScopeAllPrivateChats(), TABLE.menu(Menu.PRIVATE)),
+            (BotCommandScopeAllGroupChats(), TABLE.menu(Menu.GROUP)),
         )
         for scope, entries in menus:
             for language in ("vi", "en"):

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from handlers.broadcasts.engine import Audience, count_audience, create
 from handlers.broadcasts.status import watch
+from handlers.cases.commands import StaffCommand
 from handlers.cases.staff_turn import StaffTurn
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import TRIAGE
 from handlers.kernel.events import Payload, Pick, Text
 from handlers.kernel.replies import Choice
 from models.broadcast import BroadcastKind
@@ -138,3 +140,15 @@ async def _send(turn: StaffTurn, draft: dict[str, object]) -> None:
         created_by=turn.me.id,
     )
     await watch(turn, broadcast, Msg.ANNOUNCE_STARTED)
+
+
+ANNOUNCE = StaffCommand(
+    key="announce",
+    names=("thongbao", "announce"),
+    roles=TRIAGE,
+    private_only=True,
+    summary=Msg.ANNOUNCE_SUMMARY,
+    about=Msg.ANNOUNCE_ABOUT,
+    run=announce_command,
+)
+COMMANDS = (ANNOUNCE,)

@@ -4,9 +4,11 @@ and each case that moved records why."""
 
 from __future__ import annotations
 
+from handlers.cases.commands import StaffCommand
 from handlers.cases.commune_calendar import change_day, year_listing
 from handlers.cases.staff_turn import StaffTurn
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import ADMINS
 from handlers.kernel.formatting import local, read_day
 from handlers.kernel.text import fold_words, shorten
 from handlers.kernel.weekdays import WEEKDAYS
@@ -75,3 +77,14 @@ async def _show(turn: StaffTurn, year: int) -> None:
             )
         )
     turn.say_text("\n".join(lines))
+
+
+CALENDAR = StaffCommand(
+    key="calendar",
+    names=("lichnghi", "calendar"),
+    roles=ADMINS,
+    summary=Msg.OFFICE_SUMMARY_CALENDAR,
+    about=Msg.OFFICE_ABOUT_CALENDAR,
+    run=calendar_command,
+)
+COMMANDS = (CALENDAR,)

@@ -12,9 +12,11 @@ import re
 from datetime import datetime, time, timedelta
 
 from handlers.broadcasts.status import watch
+from handlers.cases.commands import StaffCommand
 from handlers.cases.staff_turn import StaffTurn
 from handlers.conferences import schedule as conference
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import EVERYONE, TRIAGE, CitizenCommand, Listing, Menu
 from handlers.kernel.events import Payload, Pick, SharedFile, Text
 from handlers.kernel.formatting import local, read_day
 from handlers.kernel.replies import Choice, Reply
@@ -86,7 +88,7 @@ def parse_when(text: str, today: datetime) -> tuple[datetime, datetime] | None:
 
 
 def _may_change(turn: StaffTurn) -> bool:
-    return turn.me.handles_triage
+    return turn.me.may(CONFERENCE, "change")
 
 
 # -- /doithoai ---------------------------------------------------------------------------------------------
@@ -478,3 +480,25 @@ async def export_command(turn: StaffTurn, argument: str) -> None:
         questions=len(questions),
     )
     turn.replies.append(Reply(text, attachments=(conference.export_file(session, content),)))
+
+
+CONFERENCE = StaffCommand(
+    key="conference",
+    names=("doithoai", "dialogue"),
+    roles=EVERYONE,  # the list; creating, changing and recording results is the office's and the leaders'
+    sub_actions={"change": TRIAGE},
+    citizen=CitizenCommand.CONFERENCE,
+    summary=Msg.CONFERENCE_SUMMARY_COMMAND,
+    about=Msg.CONFERENCE_ABOUT_COMMAND,
+    menus={Menu.PRIVATE: Listing(Msg.COMMANDS_DOITHOAI, rank=130)},
+    run=conference_command,
+)
+CONFERENCE_EXPORT = StaffCommand(
+    key="conference_export",
+    names=("doithoai_xuat", "dialogue_export"),
+    roles=TRIAGE,
+    summary=Msg.CONFERENCE_SUMMARY_EXPORT,
+    about=Msg.CONFERENCE_ABOUT_EXPORT,
+    run=export_command,
+)
+COMMANDS = (CONFERENCE, CONFERENCE_EXPORT)

@@ -10,7 +10,7 @@ from handlers.cases.citizen_turn import Turn
 from handlers.cases.flow import STEPS, Step, dispatch, goto, reask, wrong_input
 from handlers.cases.services import Office
 from handlers.conferences import citizen as conference
-from handlers.dispatch.commands import Command, ParsedCommand, parse_command
+from handlers.dispatch.commands import ParsedCommand, parse_command
 from handlers.dispatch.office_router import OfficeRouter
 from handlers.filing.steps import (
     begin_filing,
@@ -23,6 +23,7 @@ from handlers.filing.steps import (
 from handlers.filing.supplement import start_by_id, start_by_text
 from handlers.kernel.catalogue import Catalogue
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import CitizenCommand
 from handlers.kernel.config import IntakeConfig
 from handlers.kernel.events import ChatEvent, Payload, Pick, Text, checked
 from handlers.kernel.language import LanguageDetector, language_from_client
@@ -306,7 +307,7 @@ class ConversationEngine:
         argument = ""
         if isinstance(payload, Text):
             command = parse_command(payload.text, keywords=False)
-            if command is not None and command.command is Command.START:
+            if command is not None and command.command is CitizenCommand.START:
                 argument = command.argument
         if len(communes) == 1:
             await choose_commune(turn, communes[0].code)
@@ -352,9 +353,9 @@ class ConversationEngine:
         step = Step(turn.step)
         in_draft = turn.draft.in_progress and STEPS[step].drafting
         command = parsed.command
-        if command in (Command.START, Command.MENU, Command.FILE):
+        if command in (CitizenCommand.START, CitizenCommand.MENU, CitizenCommand.FILE):
             wants_filing = (
-                command is Command.FILE or fold(parsed.argument).split("_")[-1] in FILING_START_ARGS
+                command is CitizenCommand.FILE or fold(parsed.argument).split("_")[-1] in FILING_START_ARGS
             )
             if in_draft:
                 turn.draft.return_step = step.value
@@ -363,24 +364,24 @@ class ConversationEngine:
                 await begin_filing(turn)
             else:
                 await goto(turn, Step.MENU)
-        elif command is Command.CANCEL:
+        elif command is CitizenCommand.CANCEL:
             await cancel_draft(turn)
-        elif command is Command.HELP:
+        elif command is CitizenCommand.HELP:
             turn.say(Msg.HELP_GENERAL)
             turn.say(Msg.HELP_CHOOSE)
             turn.say(Msg.HELP_CURRENT_STEP, step_help=turn.t(STEPS[step].help))
             await reask(turn)
-        elif command is Command.TRACK and parsed.argument:
+        elif command is CitizenCommand.TRACK and parsed.argument:
             await show_case(turn, parsed.argument)
             await self._back_to_step(turn, in_draft)
-        elif command is Command.TRACK:
+        elif command is CitizenCommand.TRACK:
             if step not in SIDE_STEPS:
                 turn.draft.return_step = step.value
             await goto(turn, Step.TRACK_CODE)
-        elif command is Command.MINE:
+        elif command is CitizenCommand.MINE:
             await show_my_cases(turn)
             await self._back_to_step(turn, in_draft)
-        elif command is Command.WITHDRAW_CONSENT:
+        elif command is CitizenCommand.WITHDRAW_CONSENT:
             if await current_consent(turn) is None:
                 turn.say(Msg.CONSENT_WITHDRAW_NONE)
                 await reask(turn)
@@ -388,30 +389,30 @@ class ConversationEngine:
                 if step not in SIDE_STEPS:
                     turn.draft.return_step = step.value
                 await goto(turn, Step.WITHDRAW_CONSENT)
-        elif command is Command.LANGUAGE:
+        elif command is CitizenCommand.LANGUAGE:
             if step not in SIDE_STEPS:
                 turn.draft.return_step = step.value
             await goto(turn, Step.LANGUAGE)
-        elif command is Command.ANSWER:
+        elif command is CitizenCommand.ANSWER:
             await start_by_text(turn, parsed.argument)
-        elif command is Command.SUBSCRIBE:
+        elif command is CitizenCommand.SUBSCRIBE:
             if step not in SIDE_STEPS:
                 turn.draft.return_step = step.value
             await start_subscribing(turn)
-        elif command is Command.UNSUBSCRIBE:
+        elif command is CitizenCommand.UNSUBSCRIBE:
             await unsubscribe(turn)
             await self._back_to_step(turn, in_draft)
-        elif command is Command.RECEPTION:
+        elif command is CitizenCommand.RECEPTION:
             turn.say_text(await reception_text(turn))
             await self._back_to_step(turn, in_draft)
-        elif command is Command.CONFERENCE:
+        elif command is CitizenCommand.CONFERENCE:
             if step not in SIDE_STEPS:
                 turn.draft.return_step = step.value
             await conference.start(turn)
-        elif command is Command.WHOAMI:
+        elif command is CitizenCommand.WHOAMI:
             turn.say(Msg.COMMON_WHOAMI, account=turn.event.sender_id)
             await reask(turn)
-        elif command is Command.UNKNOWN:
+        elif command is CitizenCommand.UNKNOWN:
             turn.say(Msg.COMMON_UNKNOWN_COMMAND, name=parsed.argument)
             await reask(turn)
         else:  # pragma: no cover - every command is handled above

@@ -15,34 +15,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.broadcasts import announce
-from handlers.calendar import staff as workdays
 from handlers.cases import casework, results
-from handlers.cases import deadline_decisions as timing
+from handlers.cases import commands as case_commands
 from handlers.cases import staff_views as views
-from handlers.cases.access import (
-    SHARED_COMMANDS,
-    ParsedStaffCommand,
-    StaffCommand,
-    load_actor,
-    parse_staff_command,
-)
+from handlers.cases.access import load_actor
+from handlers.cases.commands import StaffCommand, StaffRun
 from handlers.cases.services import Office
-from handlers.cases.staff_turn import StaffTurn, split_code
+from handlers.cases.staff_turn import StaffTurn
 from handlers.conferences import staff as conferences
+from handlers.dispatch.commands import CANCEL, HELP, TABLE
 from handlers.filing import paper as enter
 from handlers.kernel.catalogue import Catalogue
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import ParsedCommand
 from handlers.kernel.events import ChatEvent, Payload, Pick, SharedFile, Text
 from handlers.kernel.ports import UnitOfWork
 from handlers.kernel.replies import Choice, Reply
 from handlers.kernel.text import fold, match_choice, row_id, shorten
-from handlers.plan import staff as tasks
-from handlers.reception import staff as receptions
 from handlers.staff import admin
 from models.case import Case
 from models.staff import StaffPrompt
 
-C = StaffCommand
+C = case_commands
 PROMPT_TTL = timedelta(hours=24)
 
 
@@ -62,159 +56,49 @@ REPLY_KEY = "#"  # an answer to a person's own event is keyed <event>#<n>; mail 
 # they are confirmed first.
 DECIDE_AT_ONCE = frozenset({"acc", "apr", "rsub", "rcan"})
 NOTHING = "nothing"  # the "no" of a confirmation
-SHARED = frozenset(SHARED_COMMANDS.values())  # a citizen typing these means the citizen version
-# Commands that hold a citizen's identity or a secret link: never in a group.
-PRIVATE_ONLY = frozenset({C.ENTER, C.INVITE, C.STAFF})
+StaffParsed = ParsedCommand[StaffRun]
 
 CaseHandler = Callable[[StaffTurn, Case, str], Awaitable[None]]
 
 
-# -- typed commands --------------------------------------------------------------------------------------
-
-
-async def _assign(turn: StaffTurn, case: Case, rest: str) -> None:
-    unit = None
-    if rest:
-        unit = await turn.desk.unit_by_code(rest.split()[0])
-        if unit is None:
-            codes = ", ".join(u.code for u in await turn.desk.active_units())
-            turn.say(Msg.OFFICE_UNKNOWN_UNIT, text=rest.split()[0][:20], codes=codes)
-            return
-    await casework.assign(turn, case, unit)
-
-
-async def _forward(turn: StaffTurn, case: Case, rest: str) -> None:
-    destination, separator, reason = rest.partition(";")
-    await casework.forward(turn, case, destination.strip() or None, reason.strip() if separator else None)
-
-
-async def _decline(turn: StaffTurn, case: Case, rest: str) -> None:
-    if rest:
-        await casework.decline(turn, case, rest)
-    else:
-        await casework.offer_decline(turn, case)
-
-
-async def _reclassify(turn: StaffTurn, case: Case, rest: str) -> None:
-    if not rest:
-        await casework.reclassify(turn, case, None, None)
-        return
-    word, _, reason = rest.partition(" ")
-    kind = casework.parse_kind(word)
-    if kind is None:
-        turn.say(Msg.OFFICE_UNKNOWN_KIND, text=word[:20])
-        return
-    await casework.reclassify(turn, case, kind, reason.strip() or None)
-
-
-CASE_COMMANDS: dict[StaffCommand, tuple[CaseHandler, Msg]] = {
-    C.CASE: (lambda turn, case, rest: views.show_case(turn, case), Msg.OFFICE_USAGE_CASE),
-    C.ACCEPT: (lambda turn, case, rest: casework.accept(turn, case), Msg.OFFICE_USAGE_ACCEPT),
-    C.ASSIGN: (_assign, Msg.OFFICE_USAGE_ASSIGN),
-    C.FORWARD: (_forward, Msg.OFFICE_USAGE_FORWARD),
-    C.DECLINE: (_decline, Msg.OFFICE_USAGE_DECLINE),
-    C.ASK_INFO: (
-        lambda turn, case, rest: casework.ask_info(turn, case, rest or None),
-        Msg.OFFICE_USAGE_ASK_INFO,
-    ),
-    C.DUPLICATE: (
-        lambda turn, case, rest: casework.mark_duplicate(turn, case, rest or None),
-        Msg.OFFICE_USAGE_DUPLICATE,
-    ),
-    C.RECLASSIFY: (_reclassify, Msg.OFFICE_USAGE_RECLASSIFY),
-    C.NOTE: (lambda turn, case, rest: casework.note(turn, case, rest or None), Msg.OFFICE_USAGE_NOTE),
-    C.PROGRESS: (
-        lambda turn, case, rest: casework.progress(turn, case, rest or None),
-        Msg.OFFICE_USAGE_PROGRESS,
-    ),
-    C.RESULT: (lambda turn, case, rest: results.start_result(turn, case), Msg.OFFICE_USAGE_RESULT),
-    C.APPROVE: (lambda turn, case, rest: results.approve(turn, case, None), Msg.OFFICE_USAGE_APPROVE),
-    C.RETURN: (
-        lambda turn, case, rest: results.send_back(turn, case, None, rest or None),
-        Msg.OFFICE_USAGE_RETURN,
-    ),
-    C.EXTEND: (timing.extend, Msg.OFFICE_USAGE_EXTEND),
-    C.COMPLEX: (timing.make_complex, Msg.OFFICE_USAGE_COMPLEX),
-    C.URGENT: (timing.toggle_urgent, Msg.OFFICE_USAGE_URGENT),
-}
-HELP_TOPICS: dict[StaffCommand, Msg] = {
-    C.QUEUE: Msg.OFFICE_ABOUT_QUEUE,
-    C.CASE: Msg.OFFICE_ABOUT_CASE,
-    C.ACCEPT: Msg.OFFICE_ABOUT_ACCEPT,
-    C.ASSIGN: Msg.OFFICE_ABOUT_ASSIGN,
-    C.FORWARD: Msg.OFFICE_ABOUT_FORWARD,
-    C.DECLINE: Msg.OFFICE_ABOUT_DECLINE,
-    C.ASK_INFO: Msg.OFFICE_ABOUT_ASK_INFO,
-    C.DUPLICATE: Msg.OFFICE_ABOUT_DUPLICATE,
-    C.RECLASSIFY: Msg.OFFICE_ABOUT_RECLASSIFY,
-    C.NOTE: Msg.OFFICE_ABOUT_NOTE,
-    C.SEARCH: Msg.OFFICE_ABOUT_SEARCH,
-    C.ENTER: Msg.OFFICE_ABOUT_ENTER,
-    C.WORK: Msg.OFFICE_ABOUT_WORK,
-    C.PROGRESS: Msg.OFFICE_ABOUT_PROGRESS,
-    C.RESULT: Msg.OFFICE_ABOUT_RESULT,
-    C.APPROVE: Msg.OFFICE_ABOUT_APPROVE,
-    C.RETURN: Msg.OFFICE_ABOUT_RETURN,
-    C.INVITE: Msg.OFFICE_ABOUT_INVITE,
-    C.STAFF: Msg.OFFICE_ABOUT_STAFF,
-    C.LINK: Msg.OFFICE_ABOUT_LINK,
-    C.CANCEL: Msg.OFFICE_ABOUT_CANCEL,
-    C.CALENDAR: Msg.OFFICE_ABOUT_CALENDAR,
-    C.DEADLINE: Msg.OFFICE_ABOUT_DEADLINE,
-    C.EXTEND: Msg.OFFICE_ABOUT_EXTEND,
-    C.COMPLEX: Msg.OFFICE_ABOUT_COMPLEX,
-    C.URGENT: Msg.OFFICE_ABOUT_URGENT,
-    C.TASKS: Msg.PLAN_ABOUT,
-    C.RECEPTION: Msg.RECEPTION_ABOUT,
-    C.CONFERENCE: Msg.CONFERENCE_ABOUT_COMMAND,
-    C.CONFERENCE_EXPORT: Msg.CONFERENCE_ABOUT_EXPORT,
-    C.ANNOUNCE: Msg.ANNOUNCE_ABOUT,
-}
+def staff_command(text: str) -> StaffParsed | None:
+    """A staff command of the table (shared ones included) and its argument; None for anything else."""
+    parsed = TABLE.parse(text)
+    return parsed if parsed is not None and parsed.spec.for_staff else None
 
 
 def _help(turn: StaffTurn, topic: str) -> None:
-    """``/trogiup``: the list of commands; ``/trogiup hangdoi``: one command in detail."""
-    name = topic.split()[0].lstrip("/") if topic.strip() else ""
-    wanted = parse_staff_command(f"/{name}", include_shared=True) if name else None
-    if wanted is None or wanted.command is C.HELP:
+    """``/trogiup``: the commands this person may use here; ``/trogiup hangdoi``: one command in detail."""
+    name = topic.split()[0] if topic.strip() else ""
+    wanted = TABLE.named(name) if name else None
+    if wanted is not None and not wanted.for_staff:
+        wanted = None
+    assert turn.actor is not None  # the guard let /trogiup through
+    if wanted is None or wanted is HELP:
         if name and wanted is None:
-            turn.say(Msg.OFFICE_HELP_UNKNOWN, text=shorten(name, 30))
+            turn.say(Msg.OFFICE_HELP_UNKNOWN, text=shorten(name.lstrip("/"), 30))
             return
-        turn.say(Msg.OFFICE_HELP)
+        listed = TABLE.for_roles(turn.actor.roles, in_group=turn.in_group)
+        lines = [turn.t(Msg.OFFICE_HELP), *(turn.t(spec.summary) for spec in listed if spec.summary)]
+        turn.say_text("\n".join(lines))
         turn.say(Msg.OFFICE_HELP_MORE)
         if not turn.in_group:
             turn.say(Msg.OFFICE_HELP_CITIZEN)
         return
-    assert turn.actor is not None  # the guard let /trogiup through
-    if not turn.actor.may(wanted.command):
-        turn.say(Msg.OFFICE_HELP_NOT_YOURS, command=shorten(name, 30))
+    if not turn.actor.may(wanted):
+        turn.say(Msg.OFFICE_HELP_NOT_YOURS, command=shorten(name.lstrip("/"), 30))
         return
-    turn.say(HELP_TOPICS[wanted.command])
+    assert wanted.about is not None  # every staff command has its help (a test checks the table)
+    turn.say(wanted.about)
 
 
-OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] = {
-    C.QUEUE: views.show_queue,
-    C.SEARCH: views.search,
-    C.ENTER: lambda turn, argument: enter.start(turn),
-    C.WORK: lambda turn, argument: views.show_work(turn),
-    C.INVITE: admin.invite,
-    C.STAFF: lambda turn, argument: admin.show_staff(turn),
-    C.LINK: admin.link_group,
-    C.CALENDAR: workdays.calendar_command,
-    C.DEADLINE: timing.compute_command,
-    C.TASKS: tasks.tasks_command,
-    C.RECEPTION: receptions.reception_command,
-    C.CONFERENCE: conferences.conference_command,
-    C.CONFERENCE_EXPORT: conferences.export_command,
-    C.ANNOUNCE: announce.announce_command,
-}
 # Guided flows: their buttons' token prefix, the prompt's action, who may use them, and the answer handler.
 FlowHandler = Callable[[StaffTurn, dict[str, object], Payload], Awaitable[None]]
 FLOWS: dict[str, tuple[StaffCommand, FlowHandler]] = {
-    enter.ACTION: (C.ENTER, enter.answer),
-    conferences.ACTION: (C.CONFERENCE, conferences.answer),
-    conferences.RESULTS_ACTION: (C.CONFERENCE, conferences.answer_results),
-    announce.ACTION: (C.ANNOUNCE, announce.answer),
+    enter.ACTION: (enter.ENTER, enter.answer),
+    conferences.ACTION: (conferences.CONFERENCE, conferences.answer),
+    conferences.RESULTS_ACTION: (conferences.CONFERENCE, conferences.answer_results),
+    announce.ACTION: (announce.ANNOUNCE, announce.answer),
 }
 FLOW_BUTTONS = {
     "ent": (enter.ACTION,),
@@ -331,11 +215,11 @@ class OfficeRouter:
         says whether the sender is a staff member at all (learnt with the event's claim), so a citizen's
         turn costs no lookup here."""
         payload = event.payload
-        parsed = parse_staff_command(payload.text, include_shared=True) if isinstance(payload, Text) else None
+        parsed = staff_command(payload.text) if isinstance(payload, Text) else None
         pick = payload if isinstance(payload, Pick) and payload.token.startswith(STAFF_TOKEN) else None
         invite_token = _invite_token(payload)
         if not staff and not event.group and invite_token is None:
-            staff_business = pick is not None or (parsed is not None and parsed.command not in SHARED)
+            staff_business = pick is not None or (parsed is not None and not parsed.spec.shared)
             if not staff_business:
                 return None
         group = await uow.staff.group(event.channel, event.chat_id) if event.group else None
@@ -363,9 +247,9 @@ class OfficeRouter:
         await turn.finish()
         return turn
 
-    async def _in_group(self, turn: StaffTurn, parsed: ParsedStaffCommand | None, pick: Pick | None) -> None:
+    async def _in_group(self, turn: StaffTurn, parsed: StaffParsed | None, pick: Pick | None) -> None:
         if parsed is not None:
-            if parsed.command is not C.LINK and turn.group is None:
+            if parsed.spec is not admin.LINK and turn.group is None:
                 if turn.actor is not None:
                     turn.say(Msg.OFFICE_NOT_LINKED)
                 return
@@ -381,17 +265,15 @@ class OfficeRouter:
             elif prompt is not None:
                 await self._answer(turn, prompt, turn.event.payload)
 
-    async def _in_private(
-        self, turn: StaffTurn, parsed: ParsedStaffCommand | None, pick: Pick | None
-    ) -> bool:
+    async def _in_private(self, turn: StaffTurn, parsed: StaffParsed | None, pick: Pick | None) -> bool:
         if turn.actor is None:
-            if (parsed is not None and parsed.command not in (C.HELP, C.CANCEL)) or pick is not None:
+            if (parsed is not None and parsed.spec not in (HELP, CANCEL)) or pick is not None:
                 turn.refuse()
                 return True
             return False
         prompt = await self._prompt(turn)
         if parsed is not None:
-            if parsed.command is C.CANCEL and prompt is None:
+            if parsed.spec is CANCEL and prompt is None:
                 return False  # the citizen's /huy
             await self._command(turn, parsed)
             return True
@@ -482,37 +364,28 @@ class OfficeRouter:
         return prompt
 
     # -- commands ------------------------------------------------------------------------------------
-    async def _command(self, turn: StaffTurn, parsed: ParsedStaffCommand) -> None:
-        command = parsed.command
+    async def _command(self, turn: StaffTurn, parsed: StaffParsed) -> None:
+        command = parsed.spec
         actor = turn.actor
         if actor is None or not actor.may(command):
             turn.refuse()
             return
-        if command is C.HELP:
+        if command is HELP:
             _help(turn, parsed.argument)
             return
-        if command is C.CANCEL:
+        if command is CANCEL:
             if await self._prompt(turn) is None:
                 turn.say(Msg.OFFICE_PROMPT_NOTHING)
             else:
                 await turn.clear_prompt()
                 turn.say(Msg.OFFICE_PROMPT_CANCELLED)
             return
-        if command in PRIVATE_ONLY and turn.in_group:
+        if command.private_only and turn.in_group:
             turn.say(Msg.OFFICE_PRIVATE_ONLY)
             return
         await turn.clear_prompt()  # a new command leaves any unanswered question behind
-        if command in CASE_COMMANDS:
-            handler, usage = CASE_COMMANDS[command]
-            code, rest = split_code(parsed.argument)
-            if not code:
-                turn.say(Msg.OFFICE_USAGE, usage=turn.t(usage))
-                return
-            case = await turn.case_by_code(code)
-            if case is not None:
-                await handler(turn, case, rest)
-            return
-        await OTHER_COMMANDS[command](turn, parsed.argument)
+        assert command.run is not None  # only help and cancel are answered here, above
+        await command.run(turn, parsed.argument)
 
     # -- buttons -------------------------------------------------------------------------------------
     async def _button(self, turn: StaffTurn, pick: Pick) -> None:
@@ -528,7 +401,7 @@ class OfficeRouter:
             await self._flow_button(turn, pick, FLOW_BUTTONS[action])
             return
         if action in STAFF_BUTTONS:
-            if actor is None or not actor.may(C.STAFF) or target is None:
+            if actor is None or not actor.may(admin.STAFF) or target is None:
                 turn.refuse()
                 return
             await STAFF_BUTTONS[action](turn, target)
@@ -564,7 +437,9 @@ class OfficeRouter:
             return
         if prompt.action in FLOWS:
             command, flow = FLOWS[prompt.action]
-            if not actor.may(command) or (command is C.CONFERENCE and not actor.handles_triage):
+            if not actor.may(command) or (
+                command is conferences.CONFERENCE and not actor.may(command, "change")
+            ):
                 await turn.clear_prompt()
                 turn.refuse()
                 return

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 
+from handlers.cases.commands import StaffCommand
 from handlers.cases.desk import ENTERED_SOURCES
 from handlers.cases.reception_sessions import ReceptionSession, describe, sessions
 from handlers.cases.staff_turn import StaffTurn
 from handlers.cases.submission import OFFICE_CHANNEL, SubmitPetition, submit_petition
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import TRIAGE
 from handlers.kernel.events import Payload, Pick, Text
 from handlers.kernel.formatting import local, read_day
 from handlers.kernel.labels import KIND_LABELS
@@ -388,3 +390,19 @@ ANSWERS: dict[str, Handler] = {
     "address": _address,
     "summary": _save,
 }
+
+
+async def _enter_command(turn: StaffTurn, argument: str) -> None:
+    await start(turn)
+
+
+ENTER = StaffCommand(
+    key="enter",
+    names=("nhaphoso", "enter"),
+    roles=TRIAGE,
+    private_only=True,
+    summary=Msg.OFFICE_SUMMARY_ENTER,
+    about=Msg.OFFICE_ABOUT_ENTER,
+    run=_enter_command,
+)
+COMMANDS = (ENTER,)

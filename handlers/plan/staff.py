@@ -4,14 +4,15 @@ task as done (its lead unit's officers, a clerk or an administrator)."""
 
 from __future__ import annotations
 
+from handlers.cases.commands import StaffCommand
 from handlers.cases.staff_turn import StaffTurn
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import ADMINS, EVERYONE, TRIAGE
 from handlers.kernel.text import fold_words, row_id, shorten
 from handlers.plan.tasks import HORIZON_DAYS, describe, due_work, mark_done
 from models.staff import Role
 
 DONE_WORDS = frozenset({"xong", "done", "hoanthanh"})
-CLOSERS = frozenset({Role.CLERK, Role.ADMIN})  # besides the lead unit's officers; a leader only reads
 
 
 async def tasks_command(turn: StaffTurn, argument: str) -> None:
@@ -27,7 +28,7 @@ async def tasks_command(turn: StaffTurn, argument: str) -> None:
 
 async def _show(turn: StaffTurn) -> None:
     desk, me = turn.desk, turn.me
-    everything = me.handles_triage or Role.ADMIN in me.roles
+    everything = me.may(TASKS, "see_all")
     unit_ids = None if everything else me.unit_ids
     work = await due_work(turn.uow, desk.commune, await desk.calendar(), desk.today, unit_ids=unit_ids)
     who = (
@@ -54,7 +55,7 @@ async def _done(turn: StaffTurn, number: str) -> None:
         turn.say(Msg.PLAN_NOT_FOUND, id=shorten(number, 20))
         return
     me = turn.me
-    if not (me.roles & CLOSERS or task.lead_unit_id in me.unit_ids):
+    if not (me.may(TASKS, "close") or task.lead_unit_id in me.unit_ids):
         turn.say(Msg.PLAN_NOT_YOURS, id=task.id)
         return
     if not mark_done(task, by=me.id, now=turn.now):
@@ -62,3 +63,17 @@ async def _done(turn: StaffTurn, number: str) -> None:
         turn.say(Msg.PLAN_ALREADY_DONE, id=task.id, date=turn.desk.day(task.done_at))
         return
     turn.say(Msg.PLAN_DONE, id=task.id, title=task.title)
+
+
+TASKS = StaffCommand(
+    key="tasks",
+    names=("nhiemvu", "tasks"),
+    roles=EVERYONE,
+    # everyone sees their own unit's work; the office, leaders and administrators see the whole commune's,
+    # and the office and administrators (besides the lead unit's officers) mark a task done
+    sub_actions={"see_all": TRIAGE | ADMINS, "close": frozenset({Role.CLERK, Role.ADMIN})},
+    summary=Msg.PLAN_SUMMARY,
+    about=Msg.PLAN_ABOUT,
+    run=tasks_command,
+)
+COMMANDS = (TASKS,)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from handlers.cases.commands import StaffCommand
 from handlers.cases.reception_sessions import LOOK_AHEAD_DAYS, describe, regular, sessions
 from handlers.cases.staff_turn import StaffTurn
 from handlers.cases.staff_views import queue_line
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import ADMINS, EVERYONE, TRIAGE, CitizenCommand, Listing, Menu
 from handlers.kernel.formatting import read_day
 from handlers.kernel.text import fold_words, shorten
 from handlers.reception.schedule import add_extra, cancel, reset
-from models.staff import Role
 
 _HOURS = re.compile(r"^([01]?[0-9]|2[0-3])[:h.]([0-5][0-9])\s*[-–]\s*([01]?[0-9]|2[0-3])[:h.]([0-5][0-9])$")
 ACTIONS = {"huy": "cancel", "cancel": "cancel", "them": "add", "add": "add", "bo": "reset", "reset": "reset"}
@@ -33,7 +34,7 @@ async def reception_command(turn: StaffTurn, argument: str) -> None:
         turn.say(Msg.OFFICE_USAGE, usage=turn.t(Msg.RECEPTION_USAGE))
         return
     me = turn.me
-    if not (me.handles_triage or Role.ADMIN in me.roles):
+    if not me.may(RECEPTION, "change"):
         turn.say(Msg.RECEPTION_NOT_YOURS)
         return
     day = read_day(words[1], turn.desk.today)
@@ -108,3 +109,17 @@ async def _show(turn: StaffTurn) -> None:
     lines += describe(turn.t, found, off=calendar.reason_off)
     lines.append(turn.t(Msg.RECEPTION_FOOTER_STAFF))
     turn.say_text("\n".join(lines))
+
+
+RECEPTION = StaffCommand(
+    key="reception",
+    names=("lichtiepdan", "receptiondays"),
+    roles=EVERYONE,  # reading; changing the schedule is the office's, the leaders' and administrators'
+    sub_actions={"change": TRIAGE | ADMINS},
+    citizen=CitizenCommand.RECEPTION,
+    summary=Msg.RECEPTION_SUMMARY,
+    about=Msg.RECEPTION_ABOUT,
+    menus={Menu.PRIVATE: Listing(Msg.COMMANDS_LICHTIEPDAN, rank=120)},
+    run=reception_command,
+)
+COMMANDS = (RECEPTION,)

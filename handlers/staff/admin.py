@@ -11,8 +11,10 @@ from datetime import datetime
 
 from handlers.cases.access import load_actor
 from handlers.cases.cards import token
+from handlers.cases.commands import StaffCommand
 from handlers.cases.staff_turn import StaffTurn
 from handlers.kernel.catalogue.keys import Msg
+from handlers.kernel.commands import ADMINS, Listing, Menu
 from handlers.kernel.names import valid_name
 from handlers.kernel.ports import UnitOfWork
 from handlers.kernel.replies import Choice
@@ -321,3 +323,37 @@ async def link_group(turn: StaffTurn, argument: str) -> None:
     waiting = await turn.uow.cases.queue(turn.me.commune_id, statuses=sorted(OPEN_STATUSES), limit=1000)
     if waiting:
         turn.say(Msg.OFFICE_LINK_PENDING, count=len(waiting))
+
+
+async def _show_staff(turn: StaffTurn, argument: str) -> None:
+    await show_staff(turn)
+
+
+INVITE = StaffCommand(
+    key="invite",
+    names=("moi", "invite"),
+    roles=ADMINS,
+    private_only=True,
+    summary=Msg.OFFICE_SUMMARY_INVITE,
+    about=Msg.OFFICE_ABOUT_INVITE,
+    run=invite,
+)
+STAFF = StaffCommand(
+    key="staff",
+    names=("nhansu", "staff"),
+    roles=ADMINS,
+    private_only=True,
+    summary=Msg.OFFICE_SUMMARY_STAFF,
+    about=Msg.OFFICE_ABOUT_STAFF,
+    run=_show_staff,
+)
+LINK = StaffCommand(
+    key="link",
+    names=("ketnoi", "link"),
+    roles=ADMINS,
+    summary=Msg.OFFICE_SUMMARY_LINK,
+    about=Msg.OFFICE_ABOUT_LINK,
+    menus={Menu.GROUP: Listing(Msg.COMMANDS_KETNOI, rank=70)},
+    run=link_group,
+)
+COMMANDS = (INVITE, STAFF, LINK)

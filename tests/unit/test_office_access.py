@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.cases.access import PERMISSIONS, SHARED_COMMANDS, STAFF_COMMANDS, StaffCommand
-from handlers.dispatch.office_router import CASE_BUTTONS, HELP_TOPICS, STAFF_BUTTONS
+from handlers.dispatch.commands import HELP, TABLE
+from handlers.dispatch.office_router import CASE_BUTTONS, STAFF_BUTTONS
 from models.case import Case
 from models.staff import Role, StaffInvite, StaffMember
 from tests.fakes import FakeUnitOfWorkFactory
@@ -30,30 +30,92 @@ PEOPLE: dict[str, tuple[str, tuple[Role | tuple[Role, str], ...]]] = {
     "citizen": ("8005", ()),
 }
 ROLE_OF = {"admin": Role.ADMIN, "clerk": Role.CLERK, "leader": Role.LEADER, "unit": Role.UNIT}
-COMMAND_NAMES: dict[StaffCommand, str] = {}
-for name, command in STAFF_COMMANDS.items():
-    COMMAND_NAMES.setdefault(command, name)  # the Vietnamese name comes first
+A, C, L, U = "admin", "clerk", "leader", "unit"
+EVERYONE = {A, C, L, U}
+# Who may use each staff command, written out here so that a wrong entry in the command table fails.
+WHO_MAY: dict[str, set[str]] = {
+    "trogiup": EVERYONE,
+    "huy": EVERYONE,
+    "hangdoi": {C, L},
+    "hoso": {C, L, U},
+    "thuly": {C, L},
+    "phancong": {C, L},
+    "chuyen": {C, L},
+    "tuchoi": {C, L},
+    "bosung": {C, L},
+    "trung": {C, L},
+    "doiloai": {C, L},
+    "ghichu": {C, L, U},
+    "timkiem": {C, L},
+    "nhaphoso": {C, L},
+    "duyet": {C, L},
+    "tralai": {C, L},
+    "tinhhan": {C, L, U},
+    "giahan": {C, L},
+    "phuctap": {C, L},
+    "khan": {C, L},
+    "nhiemvu": EVERYONE,
+    "lichtiepdan": EVERYONE,
+    "doithoai": EVERYONE,
+    "doithoai_xuat": {C, L},
+    "thongbao": {C, L},
+    "viec": {U},
+    "tiendo": {U},
+    "ketqua": {U},
+    "moi": {A},
+    "nhansu": {A},
+    "ketnoi": {A},
+    "lichnghi": {A},
+}
+SUB_ACTIONS: dict[tuple[str, str], set[str]] = {
+    ("nhiemvu", "see_all"): {A, C, L},  # the whole commune's tasks; a unit officer sees their unit's
+    ("nhiemvu", "close"): {A, C},  # besides the lead unit's officers; a leader only reads
+    ("lichtiepdan", "change"): {A, C, L},
+    ("doithoai", "change"): {C, L},
+}
+PRIVATE_ONLY = {"nhaphoso", "moi", "nhansu", "thongbao"}  # a citizen's identity or a secret: never in a group
+SHARED = {"trogiup", "huy", "lichtiepdan", "doithoai"}  # a citizen typing these gets the citizen version
+SPEC = {spec.name: spec for spec in TABLE if spec.for_staff}
 
 
-def refused_cases() -> list[tuple[str, StaffCommand]]:
+def test_the_command_table_gives_each_staff_command_to_the_roles_written_here() -> None:
+    assert {name: {role.value for role in spec.roles} for name, spec in SPEC.items()} == WHO_MAY
+
+
+def test_the_command_table_gives_each_sub_action_to_the_roles_written_here() -> None:
+    declared = {
+        (name, action): {role.value for role in roles}
+        for name, spec in SPEC.items()
+        for action, roles in spec.sub_actions.items()
+    }
+    assert declared == SUB_ACTIONS
+
+
+def test_the_command_table_keeps_identity_and_secrets_out_of_groups_and_shares_only_what_citizens_have() -> (
+    None
+):
+    assert {name for name, spec in SPEC.items() if spec.private_only} == PRIVATE_ONLY
+    assert {name for name, spec in SPEC.items() if spec.shared} == SHARED
+
+
+def refused_cases() -> list[tuple[str, str]]:
     return [
-        (person, command)
+        (person, name)
         for person in PEOPLE
-        for command in StaffCommand
-        if command not in SHARED_COMMANDS.values()  # a citizen gets the citizen version of these
-        and (person == "citizen" or ROLE_OF[person] not in PERMISSIONS[command])
+        for name, allowed in WHO_MAY.items()
+        if name not in SHARED and person not in allowed  # "citizen" is in no set
     ]
 
 
 def refused_buttons() -> list[tuple[str, str]]:
-    actions = {action: spec[0] for action, spec in CASE_BUTTONS.items()}
-    actions.update(dict.fromkeys(STAFF_BUTTONS, StaffCommand.STAFF))
-    actions["ent"] = StaffCommand.ENTER
+    actions = {action: spec[0].name for action, spec in CASE_BUTTONS.items()}
+    actions.update(dict.fromkeys(STAFF_BUTTONS, "nhansu"))
+    actions["ent"] = "nhaphoso"
     return [
         (person, action)
         for person in PEOPLE
-        for action, command in actions.items()
-        if person == "citizen" or ROLE_OF[person] not in PERMISSIONS[command]
+        for action, name in actions.items()
+        if person not in WHO_MAY[name]
     ]
 
 
@@ -81,22 +143,21 @@ def case_id(world: World, code: str) -> int:
     return next(c.id for c in world.uow_factory.store.all(Case) if c.code == code)
 
 
-@pytest.mark.parametrize(("person", "command"), refused_cases())
+@pytest.mark.parametrize(("person", "name"), refused_cases())
 async def test_a_command_is_refused_alike_for_a_real_case_and_a_missing_one(
-    world: World, people: dict[str, Member], code: str, person: str, command: StaffCommand
+    world: World, people: dict[str, Member], code: str, person: str, name: str
 ) -> None:
-    name = COMMAND_NAMES[command]
     member = people[person]
     assert await member.say(f"/{name} {code} lý do thử") == REFUSED
     assert await member.say(f"/{name} {NO_SUCH_CODE} lý do thử") == REFUSED
     assert await member.say(f"/{name}") == REFUSED
 
 
-@pytest.mark.parametrize(("person", "command"), [c for c in refused_cases() if c[0] != "citizen"])
+@pytest.mark.parametrize(("person", "name"), [c for c in refused_cases() if c[0] != "citizen"])
 async def test_a_command_is_refused_in_the_office_group_too(
-    world: World, people: dict[str, Member], code: str, person: str, command: StaffCommand
+    world: World, people: dict[str, Member], code: str, person: str, name: str
 ) -> None:
-    assert await people[person].say(f"/{COMMAND_NAMES[command]} {code} x", group=OFFICE_GROUP) == REFUSED
+    assert await people[person].say(f"/{name} {code} x", group=OFFICE_GROUP) == REFUSED
 
 
 @pytest.mark.parametrize(("person", "action"), refused_buttons())
@@ -225,6 +286,28 @@ async def test_staff_help_lists_the_commands_and_how_to_file_as_a_citizen(
     assert "Ông/Bà có thể dùng các lệnh sau" in citizen_help
 
 
+def listed(help_text: str) -> set[str]:
+    """The commands a /trogiup answer lists, one a line."""
+    return {line.split()[0].lstrip("/") for line in help_text.splitlines() if line.startswith("/")}
+
+
+@pytest.mark.parametrize("person", ["admin", "clerk", "leader", "unit"])
+async def test_staff_help_lists_exactly_the_commands_of_ones_role(
+    world: World, people: dict[str, Member], person: str
+) -> None:
+    mine = {name for name, allowed in WHO_MAY.items() if person in allowed} - {"trogiup"}
+    assert listed(await people[person].say("/trogiup")) == mine
+
+
+async def test_staff_help_in_a_group_leaves_out_what_may_only_be_done_privately(
+    world: World, people: dict[str, Member]
+) -> None:
+    in_group = listed(await people["clerk"].say("/trogiup", group=OFFICE_GROUP))
+    assert (
+        in_group == {name for name, allowed in WHO_MAY.items() if C in allowed} - {"trogiup"} - PRIVATE_ONLY
+    )
+
+
 async def test_staff_help_explains_one_command_in_detail_with_or_without_accents(
     world: World, people: dict[str, Member]
 ) -> None:
@@ -248,7 +331,7 @@ async def test_staff_help_for_an_unknown_or_forbidden_command_says_so(
 
 
 async def test_every_staff_command_has_its_own_help() -> None:
-    assert set(HELP_TOPICS) == set(StaffCommand) - {StaffCommand.HELP}
+    assert [name for name, spec in SPEC.items() if spec.about is None] == [HELP.name]
 
 
 async def test_staff_are_citizens_too_outside_staff_business(world: World, people: dict[str, Member]) -> None:
