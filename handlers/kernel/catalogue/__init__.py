@@ -1,8 +1,8 @@
 """The message catalogue: every user-facing sentence, per language, looked up by ``Msg`` key.
 
-A sentence is a string with ``{name}`` placeholders. Where a language changes its words with a number ("1 day",
-"2 days"), the entry is a table instead of a string: ``plural`` names the placeholder that holds the number, and
-the other keys are the CLDR plural categories that language uses, each with its own sentence::
+A sentence is a string with ``{name}`` placeholders. Where a language changes its words with a number
+("1 day", "2 days"), the entry is a table instead of a string: ``plural`` names the placeholder that holds the
+number, and the other keys are the CLDR plural categories that language uses, each with its own sentence::
 
     [plan]
     none.plural = "days"
@@ -110,6 +110,12 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Sentence]:
     return flat
 
 
+def parse(document: str) -> dict[str, Sentence]:
+    """The entries of one catalogue file (TOML), by key (``section.name``); raises ``ValueError`` on a
+    malformed plural entry and ``tomllib.TOMLDecodeError`` on malformed TOML."""
+    return _flatten(tomllib.loads(document))
+
+
 def placeholders(sentence: str) -> frozenset[str]:
     """The ``{name}`` parameters a sentence uses."""
     return frozenset(name for _, name, _, _ in _FORMATTER.parse(sentence) if name)
@@ -139,7 +145,7 @@ class Catalogue:
                 continue
             lang = entry.name.split(".")[0]  # vi.toml, vi.office.toml… all belong to "vi"
             if wanted is None or lang in wanted:
-                table = _flatten(tomllib.loads(entry.read_text(encoding="utf-8")))
+                table = parse(entry.read_text(encoding="utf-8"))
                 clash = set(table) & set(tables.get(lang, {}))
                 if clash:
                     raise ValueError(f"keys defined twice in the {lang} catalogue: {sorted(clash)}")
