@@ -11,7 +11,10 @@ number, and the other keys are the CLDR plural categories that language uses, ea
 
 The code does not change: it passes ``days=…`` as before, and ``Catalogue.text`` picks the form. English has
 the categories ``one`` (exactly 1) and ``other``; Vietnamese has only ``other``, so its entries stay plain
-strings. Every form of an entry uses the same placeholders as the Vietnamese sentence.
+strings. Every form of an entry uses the same placeholders as the Vietnamese sentence. A sentence with two
+numbers agrees with one of them (the one most often 1); the other is worded so that it needs no agreement
+("already there: {same}"). An inline table, ``none = { plural = "days", one = "…", other = "…" }``, is the
+same entry; only a table with a ``plural`` key is one, so a section may still hold a sentence named ``other``.
 """
 
 from __future__ import annotations
