@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -124,7 +125,7 @@ async def cmd_db_current(cli: Cli, args: argparse.Namespace) -> int:
     return EXIT_OK if state.up_to_date else EXIT_FAILURE
 
 
-async def _import_file(cli: Cli, app: App, path: Path) -> int:
+async def _import_file(cli: Cli, app: App, path: Traversable) -> int:
     try:
         spec = read_commune_file(path)
     except FileNotFoundError:

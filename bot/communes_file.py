@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 from pydantic import ValidationError
 
 from handlers.cases.communes import CommuneSpec
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEMO_COMMUNE = PROJECT_ROOT / "examples" / "commune.phu-thinh.toml"
+DEMO_COMMUNE = resources.files("bot.resources") / "commune.phu-thinh.toml"
+"""The demo commune, shipped inside the package (``bot/resources/``; ``examples/`` links to it)."""
 
 
 class CommuneFileError(Exception):
     """The file is missing or does not describe a valid commune; ``str()`` lists what is wrong."""
 
 
-def read_commune_file(path: Path) -> CommuneSpec:
+def read_commune_file(path: Traversable) -> CommuneSpec:
+    """The commune that a TOML file (a path, or a file shipped in a package) describes."""
     if not path.is_file():
         raise FileNotFoundError(str(path))
     try:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.channels import CHANNEL_NAMES
-from bot.communes_file import PROJECT_ROOT
 from bot.exits import EXIT_OK, EXIT_USAGE
-from handlers.cases.classify import Classifier, Example, read_examples, training_examples
+from handlers.cases.classify import Classifier, Example, data_file, read_examples, training_examples
 from handlers.cases.classify.evaluate import Accuracy, cross_validate, held_out
 from handlers.cases.classify.routing import suggest_unit
 from handlers.kernel.catalogue.keys import Msg
@@ -25,11 +25,9 @@ if TYPE_CHECKING:
     from handlers.kernel.ports import UnitOfWork
     from models.commune import Commune
 
-SHARED_PETITIONS = (
-    PROJECT_ROOT.parent / "shared" / "data" / "petitions.jsonl",
-    PROJECT_ROOT / "tests" / "data" / "shared_petitions.jsonl",
-)
-OWN_PETITIONS = PROJECT_ROOT / "tests" / "data" / "own_petitions.jsonl"
+# Labelled petitions the classifier never learns from, shipped with it: the shared sample, and our own.
+SHARED_PETITIONS = data_file("shared_petitions.jsonl")
+OWN_PETITIONS = data_file("own_petitions.jsonl")
 TARGET_FIELD, TARGET_KIND = 0.85, 0.80
 
 
@@ -178,7 +176,7 @@ async def cmd_classify(cli: Cli, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read(path: Path) -> list[Example]:
+def _read(path: Traversable) -> list[Example]:
     return read_examples(path.read_text(encoding="utf-8").splitlines())
 
 
@@ -186,10 +184,10 @@ def evaluate(cli: Cli, args: argparse.Namespace) -> int:
     """Accuracy on petitions the model never saw: cross-validated on the labelled sample file, and on the
     petitions written for this project but kept out of training."""
     base = training_examples()
-    shared = Path(args.data) if args.data else next((p for p in SHARED_PETITIONS if p.is_file()), None)
-    own = Path(args.own) if args.own else OWN_PETITIONS
+    shared: Traversable = Path(args.data) if args.data else SHARED_PETITIONS
+    own: Traversable = Path(args.own) if args.own else OWN_PETITIONS
     results: list[Accuracy] = []
-    if shared is not None and shared.is_file():
+    if shared.is_file():
         accuracy = cross_validate(base, _read(shared), folds=args.folds)
         results.append(accuracy)
         cli.say(
@@ -211,7 +209,7 @@ def evaluate(cli: Cli, args: argparse.Namespace) -> int:
             field=_percent(accuracy.field),
         )
     if not results:
-        cli.say(Msg.CLI_COMMUNE_MISSING_FILE, err=True, path=shared or own)
+        cli.say(Msg.CLI_COMMUNE_MISSING_FILE, err=True, path=shared)
         return EXIT_USAGE
     met = all(r.field >= TARGET_FIELD and r.kind >= TARGET_KIND for r in results)
     cli.say(

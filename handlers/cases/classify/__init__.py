@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from itertools import pairwise
 from typing import Any
 
@@ -99,10 +100,15 @@ def read_examples(lines: Iterable[str]) -> list[Example]:
     return examples
 
 
+def data_file(name: str) -> Traversable:
+    """A file of labelled petitions shipped inside the package (``data/``): ``train.jsonl`` to learn from;
+    ``shared_petitions.jsonl`` and ``own_petitions.jsonl``, never learnt from, to measure the accuracy."""
+    return resources.files(__package__) / "data" / name
+
+
 def training_examples() -> list[Example]:
     """The petitions shipped with the package for training."""
-    text = (resources.files(__package__) / "data" / "train.jsonl").read_text(encoding="utf-8")
-    return read_examples(text.splitlines())
+    return read_examples(data_file("train.jsonl").read_text(encoding="utf-8").splitlines())
 
 
 class Classifier:
