@@ -27,6 +27,7 @@ from handlers.cases.access import (
     parse_staff_command,
 )
 from handlers.cases.services import Office
+from handlers.cases.staff_flow import GuidedFlow, flow_of, flows_with_buttons
 from handlers.cases.staff_turn import StaffTurn, split_code
 from handlers.conferences import staff as conferences
 from handlers.filing import paper as enter
@@ -208,19 +209,8 @@ OTHER_COMMANDS: dict[StaffCommand, Callable[[StaffTurn, str], Awaitable[None]]] 
     C.CONFERENCE_EXPORT: conferences.export_command,
     C.ANNOUNCE: announce.announce_command,
 }
-# Guided flows: their buttons' token prefix, the prompt's action, who may use them, and the answer handler.
-FlowHandler = Callable[[StaffTurn, dict[str, object], Payload], Awaitable[None]]
-FLOWS: dict[str, tuple[StaffCommand, FlowHandler]] = {
-    enter.ACTION: (C.ENTER, enter.answer),
-    conferences.ACTION: (C.CONFERENCE, conferences.answer),
-    conferences.RESULTS_ACTION: (C.CONFERENCE, conferences.answer_results),
-    announce.ACTION: (C.ANNOUNCE, announce.answer),
-}
-FLOW_BUTTONS = {
-    "ent": (enter.ACTION,),
-    "dlg": (conferences.ACTION, conferences.RESULTS_ACTION),
-    "ann": (announce.ACTION,),
-}
+# Guided flows (/nhaphoso, /doithoai, /thongbao) are found in the registry of handlers.cases.staff_flow: each
+# flow's module declares its prompt action, its buttons' token prefix and the command that guards it.
 
 
 # -- buttons ---------------------------------------------------------------------------------------------
@@ -524,8 +514,9 @@ class OfficeRouter:
         if action == NOTHING:
             turn.say(Msg.OFFICE_TYPED_CANCELLED)
             return
-        if action in FLOW_BUTTONS:
-            await self._flow_button(turn, pick, FLOW_BUTTONS[action])
+        flows = flows_with_buttons(action)
+        if flows:
+            await self._flow_button(turn, pick, flows)
             return
         if action in STAFF_BUTTONS:
             if actor is None or not actor.may(C.STAFF) or target is None:
@@ -541,17 +532,17 @@ class OfficeRouter:
         if case is not None:
             await spec[1](turn, case, argument)
 
-    async def _flow_button(self, turn: StaffTurn, pick: Pick, actions: tuple[str, ...]) -> None:
+    async def _flow_button(self, turn: StaffTurn, pick: Pick, flows: list[GuidedFlow]) -> None:
         """A button of a guided flow answers the flow's pending question, if it is still pending."""
-        command = FLOWS[actions[0]][0]
-        if turn.actor is None or not turn.actor.may(command):
+        if turn.actor is None or not turn.actor.may(flows[0].command):
             turn.refuse()
             return
         prompt = await self._prompt(turn)
-        if prompt is None or prompt.action not in actions:
+        flow = flow_of(prompt.action) if prompt is not None else None
+        if prompt is None or flow is None or flow not in flows:
             turn.say(Msg.OFFICE_PROMPT_EXPIRED)
             return
-        await FLOWS[prompt.action][1](turn, dict(prompt.data), pick)
+        await flow.answer(turn, dict(prompt.data), pick)
 
     # -- answers -------------------------------------------------------------------------------------
     async def _answer(self, turn: StaffTurn, prompt: StaffPrompt, payload: Payload) -> None:
@@ -562,13 +553,13 @@ class OfficeRouter:
             else:
                 turn.say(Msg.OFFICE_PROMPT_EXPECTS_TEXT)
             return
-        if prompt.action in FLOWS:
-            command, flow = FLOWS[prompt.action]
-            if not actor.may(command) or (command is C.CONFERENCE and not actor.handles_triage):
+        flow = flow_of(prompt.action)
+        if flow is not None:
+            if not flow.allows(actor):
                 await turn.clear_prompt()
                 turn.refuse()
                 return
-            await flow(turn, dict(prompt.data), payload)
+            await flow.answer(turn, dict(prompt.data), payload)
             return
         spec = CASE_PROMPTS.get(prompt.action)
         if spec is None or prompt.case_id is None:

@@ -110,7 +110,11 @@ class Flow(Generic[TurnT, StepT]):
         choices: Sequence[Choice] = await spec.choices(turn) if spec.choices else []
         tokens = [choice.token for choice in choices]
         if isinstance(payload, Pick):
-            if self._asked is not None and payload.ask_seq is not None and payload.ask_seq != self._asked(turn):
+            if (
+                self._asked is not None
+                and payload.ask_seq is not None
+                and payload.ask_seq != self._asked(turn)
+            ):
                 return None
             return Chosen(payload.token) if payload.token in tokens else None
         if isinstance(payload, Text) and choices:
