@@ -203,10 +203,11 @@ async def _send(turn: Turn) -> None:
 
 
 ABOUT = Msg.ANNOUNCE_ABOUT
-FLOW.register(AnnounceStep.TEXT, StepSpec(_ask_text, _answer_text, ABOUT, Msg.OFFICE_PROMPT_EXPECTS_TEXT))
 FLOW.register(
-    AnnounceStep.PREVIEW,
-    StepSpec(
-        _ask_preview, _answer_preview, ABOUT, Msg.COMMON_EXPECTS_CHOICE, _preview_choices, free_text=True
-    ),
+    {
+        AnnounceStep.TEXT: StepSpec(_ask_text, _answer_text, ABOUT, Msg.OFFICE_PROMPT_EXPECTS_TEXT),
+        AnnounceStep.PREVIEW: StepSpec(
+            _ask_preview, _answer_preview, ABOUT, Msg.COMMON_EXPECTS_CHOICE, _preview_choices, free_text=True
+        ),
+    }
 )

@@ -114,8 +114,9 @@ class StaffFlow(Generic[DraftT, StepT]):
             raise ValueError(f"two guided flows answer the prompt action {action!r}")
         GUIDED_FLOWS[action] = GuidedFlow(action, buttons, command, self.answer, triage_only)
 
-    def register(self, step: StepT, spec: StepSpec[FlowTurn[DraftT]]) -> None:
-        self.specs[step] = spec
+    def register(self, specs: Mapping[StepT, StepSpec[FlowTurn[DraftT]]]) -> None:
+        """Add steps to the flow (its module registers them once, when it is imported)."""
+        self.specs.update(specs)
 
     def turn(self, staff: StaffTurn, draft: DraftT) -> FlowTurn[DraftT]:
         return FlowTurn(staff, draft, self.action)

@@ -498,30 +498,31 @@ async def _answer_summary(turn: Turn, answer: Answer) -> None:
 
 
 CHOICE, TEXT, ABOUT = Msg.COMMON_EXPECTS_CHOICE, Msg.OFFICE_PROMPT_EXPECTS_TEXT, Msg.CONFERENCE_ABOUT_COMMAND
-for step, spec in {
-    ConferenceStep.TITLE: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_TITLE), _answer_title, ABOUT, TEXT),
-    ConferenceStep.FIELD: StepSpec(
-        FLOW.question(Msg.CONFERENCE_ASK_FIELD), _answer_field, ABOUT, CHOICE, _field_choices
-    ),
-    ConferenceStep.TIME: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_TIME), _answer_time, ABOUT, TEXT),
-    ConferenceStep.URGENT: StepSpec(_ask_urgent, _answer_urgent, ABOUT, CHOICE, _urgent_choices),
-    ConferenceStep.URGENT_NOTE: StepSpec(
-        FLOW.question(Msg.CONFERENCE_ASK_URGENT_NOTE), _answer_urgent_note, ABOUT, TEXT
-    ),
-    ConferenceStep.PLACE: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_PLACE), _answer_place, ABOUT, TEXT),
-    ConferenceStep.LINK: StepSpec(
-        FLOW.question(Msg.CONFERENCE_ASK_LINK), _answer_link, ABOUT, TEXT, _link_choices, free_text=True
-    ),
-    ConferenceStep.CHAIR: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_CHAIR), _answer_chair, ABOUT, TEXT),
-    ConferenceStep.VILLAGES: StepSpec(
-        FLOW.question(Msg.CONFERENCE_ASK_VILLAGES), _answer_villages, ABOUT, CHOICE, _village_choices
-    ),
-    ConferenceStep.CASES: StepSpec(
-        FLOW.question(Msg.CONFERENCE_ASK_CASES), _answer_cases, ABOUT, TEXT, _case_choices, free_text=True
-    ),
-    ConferenceStep.SUMMARY: StepSpec(_ask_summary, _answer_summary, ABOUT, CHOICE, _summary_choices),
-}.items():
-    FLOW.register(step, spec)
+FLOW.register(
+    {
+        ConferenceStep.TITLE: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_TITLE), _answer_title, ABOUT, TEXT),
+        ConferenceStep.FIELD: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_FIELD), _answer_field, ABOUT, CHOICE, _field_choices
+        ),
+        ConferenceStep.TIME: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_TIME), _answer_time, ABOUT, TEXT),
+        ConferenceStep.URGENT: StepSpec(_ask_urgent, _answer_urgent, ABOUT, CHOICE, _urgent_choices),
+        ConferenceStep.URGENT_NOTE: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_URGENT_NOTE), _answer_urgent_note, ABOUT, TEXT
+        ),
+        ConferenceStep.PLACE: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_PLACE), _answer_place, ABOUT, TEXT),
+        ConferenceStep.LINK: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_LINK), _answer_link, ABOUT, TEXT, _link_choices, free_text=True
+        ),
+        ConferenceStep.CHAIR: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_CHAIR), _answer_chair, ABOUT, TEXT),
+        ConferenceStep.VILLAGES: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_VILLAGES), _answer_villages, ABOUT, CHOICE, _village_choices
+        ),
+        ConferenceStep.CASES: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_CASES), _answer_cases, ABOUT, TEXT, _case_choices, free_text=True
+        ),
+        ConferenceStep.SUMMARY: StepSpec(_ask_summary, _answer_summary, ABOUT, CHOICE, _summary_choices),
+    }
+)
 
 
 # -- results -----------------------------------------------------------------------------------------------
@@ -649,8 +650,11 @@ async def _answer_results(turn: ResultsTurn, answer: Answer) -> None:
 
 
 RESULTS.register(
-    ResultsStep.RESULTS,
-    StepSpec(_ask_results, _answer_results, ABOUT, TEXT, _results_choices, free_text=True),
+    {
+        ResultsStep.RESULTS: StepSpec(
+            _ask_results, _answer_results, ABOUT, TEXT, _results_choices, free_text=True
+        )
+    }
 )
 
 

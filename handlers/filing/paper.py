@@ -449,31 +449,34 @@ async def _save(turn: Turn) -> None:
 
 
 CHOICE, TEXT, ABOUT = Msg.COMMON_EXPECTS_CHOICE, Msg.OFFICE_PROMPT_EXPECTS_TEXT, Msg.OFFICE_ABOUT_ENTER
-for step, spec in {
-    EnterStep.SOURCE: StepSpec(
-        FLOW.question(Msg.ENTER_SOURCE), _answer_source, ABOUT, CHOICE, _source_choices
-    ),
-    EnterStep.DATE: StepSpec(
-        FLOW.question(Msg.ENTER_DATE), _answer_date, ABOUT, TEXT, _date_choices, free_text=True
-    ),
-    EnterStep.SESSION: StepSpec(_ask_session, _answer_session, ABOUT, CHOICE, _session_options),
-    EnterStep.KIND: StepSpec(FLOW.question(Msg.ENTER_KIND), _answer_kind, ABOUT, CHOICE, _kind_choices),
-    EnterStep.FIELD: StepSpec(FLOW.question(Msg.ENTER_FIELD), _answer_field, ABOUT, CHOICE, _field_choices),
-    EnterStep.CONTENT: StepSpec(FLOW.question(Msg.ENTER_CONTENT), _answer_content, ABOUT, TEXT),
-    EnterStep.VILLAGE: StepSpec(
-        FLOW.question(Msg.ENTER_VILLAGE),
-        _answer_village,
-        ABOUT,
-        CHOICE,
-        _village_choices,
-        match=_match_village,
-    ),
-    EnterStep.IDENTITY: StepSpec(
-        FLOW.question(Msg.ENTER_ANONYMOUS), _answer_identity, ABOUT, CHOICE, _identity_choices
-    ),
-    EnterStep.NAME: StepSpec(FLOW.question(Msg.ENTER_NAME), _answer_name, ABOUT, TEXT),
-    EnterStep.PHONE: StepSpec(FLOW.question(Msg.ENTER_PHONE), _answer_phone, ABOUT, TEXT),
-    EnterStep.ADDRESS: StepSpec(FLOW.question(Msg.ENTER_ADDRESS), _answer_address, ABOUT, TEXT),
-    EnterStep.SUMMARY: StepSpec(_ask_summary, _answer_summary, ABOUT, CHOICE, _summary_choices),
-}.items():
-    FLOW.register(step, spec)
+FLOW.register(
+    {
+        EnterStep.SOURCE: StepSpec(
+            FLOW.question(Msg.ENTER_SOURCE), _answer_source, ABOUT, CHOICE, _source_choices
+        ),
+        EnterStep.DATE: StepSpec(
+            FLOW.question(Msg.ENTER_DATE), _answer_date, ABOUT, TEXT, _date_choices, free_text=True
+        ),
+        EnterStep.SESSION: StepSpec(_ask_session, _answer_session, ABOUT, CHOICE, _session_options),
+        EnterStep.KIND: StepSpec(FLOW.question(Msg.ENTER_KIND), _answer_kind, ABOUT, CHOICE, _kind_choices),
+        EnterStep.FIELD: StepSpec(
+            FLOW.question(Msg.ENTER_FIELD), _answer_field, ABOUT, CHOICE, _field_choices
+        ),
+        EnterStep.CONTENT: StepSpec(FLOW.question(Msg.ENTER_CONTENT), _answer_content, ABOUT, TEXT),
+        EnterStep.VILLAGE: StepSpec(
+            FLOW.question(Msg.ENTER_VILLAGE),
+            _answer_village,
+            ABOUT,
+            CHOICE,
+            _village_choices,
+            match=_match_village,
+        ),
+        EnterStep.IDENTITY: StepSpec(
+            FLOW.question(Msg.ENTER_ANONYMOUS), _answer_identity, ABOUT, CHOICE, _identity_choices
+        ),
+        EnterStep.NAME: StepSpec(FLOW.question(Msg.ENTER_NAME), _answer_name, ABOUT, TEXT),
+        EnterStep.PHONE: StepSpec(FLOW.question(Msg.ENTER_PHONE), _answer_phone, ABOUT, TEXT),
+        EnterStep.ADDRESS: StepSpec(FLOW.question(Msg.ENTER_ADDRESS), _answer_address, ABOUT, TEXT),
+        EnterStep.SUMMARY: StepSpec(_ask_summary, _answer_summary, ABOUT, CHOICE, _summary_choices),
+    }
+)
