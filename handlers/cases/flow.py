@@ -1,23 +1,27 @@
-"""The machinery of the citizen conversation: steps, their table, and moving between them.
+"""The citizen conversation on the kernel's step engine: its steps, their table, and moving between them.
 
 A step asks one question (``ask``) and handles the answer (``answer``). Choices are computed by the step,
 so a typed number or label selects the same choice as a button. Every step has a "wrong input" reply
-(its ``expects`` sentence, then the question again) and the same cancel path (``/huy``). The steps
-themselves live in ``steps`` (filing, tracking, consent) and ``supplement`` (answering a request for more
-information); each registers into ``STEPS``.
+(its ``expects`` sentence, then the question again) and the same cancel path (``/huy``). The citizen's
+step is kept on the conversation row, and its buttons carry the number of the question they belong to,
+so a button of an older question is stale. The steps themselves live with their features (filing,
+supplement, subscriptions, conferences); each registers into ``STEPS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from handlers.cases.citizen_turn import Turn
+from handlers.kernel import steps as engine
 from handlers.kernel.catalogue.keys import Msg
-from handlers.kernel.events import Payload, Pick, Text, Unsupported
+from handlers.kernel.events import Payload, Unsupported
 from handlers.kernel.replies import Choice
-from handlers.kernel.text import match_choice
+from handlers.kernel.steps import Answer, Chosen
+
+__all__ = ["Answer", "Chosen"]  # the kernel's, named here too: what every citizen step receives
 
 
 class Step(StrEnum):
@@ -54,14 +58,6 @@ class Step(StrEnum):
     CONFERENCE_ADDRESS = "dialogue_address"
 
 
-@dataclass(frozen=True)
-class Chosen:
-    """The citizen selected one of the current question's choices (by button, number or label)."""
-
-    token: str
-
-
-Answer = Chosen | Payload
 AskFn = Callable[[Turn], Awaitable[None]]
 AnswerFn = Callable[[Turn, Answer], Awaitable[None]]
 ChoicesFn = Callable[[Turn], Awaitable[list[Choice]]]
@@ -80,16 +76,11 @@ class Part(StrEnum):
 
 
 @dataclass(frozen=True)
-class StepSpec:
-    ask: AskFn
-    answer: AnswerFn
-    help: Msg
-    expects: Msg
-    choices: ChoicesFn | None = None
-    free_text: bool = False  # text is a valid answer, so only whole labels or numbers select a choice
+class StepSpec(engine.StepSpec[Turn]):
+    """A citizen step: the engine's, and what the conversation needs to know besides."""
+
     drafting: bool = False  # part of writing a petition
     part: Part | None = None
-    match: MatchFn | None = None  # extra ways typed text selects a choice
     keyboard: bool = False  # the question shows a reply keyboard (share location / phone)
 
 
@@ -100,14 +91,33 @@ async def no_choices(turn: Turn) -> list[Choice]:
 STEPS: dict[Step, StepSpec] = {}
 
 
+def _move(turn: Turn, step: Step) -> None:
+    turn.conversation.step = step.value
+
+
+async def _stale(turn: Turn, payload: Payload) -> None:
+    """A button of an older question: say so and ask the current one again."""
+    turn.say(Msg.COMMON_STALE_CHOICE)
+    await reask(turn)
+
+
+CITIZEN: engine.Flow[Turn, Step] = engine.Flow(
+    Step,
+    STEPS,
+    current=lambda turn: turn.step,
+    move=_move,
+    asked=lambda turn: turn.conversation.ask_seq,
+    stale=_stale,
+)
+
+
 async def goto(turn: Turn, step: Step) -> None:
     """Enter ``step`` and ask its question."""
-    turn.conversation.step = step.value
-    await STEPS[step].ask(turn)
+    await CITIZEN.goto(turn, step)
 
 
 async def reask(turn: Turn) -> None:
-    await STEPS[Step(turn.step)].ask(turn)
+    await CITIZEN.reask(turn)
 
 
 async def return_from_side_step(turn: Turn) -> None:
@@ -121,14 +131,13 @@ async def return_from_side_step(turn: Turn) -> None:
 
 
 async def wrong_input(turn: Turn, answer: Answer) -> None:
-    """Say what was expected at this step, then ask again."""
-    spec = STEPS[Step(turn.step)]
+    """Say what was expected at this step, then ask again; first, for what the bot cannot read, that it
+    cannot (and, for a voice message, to type instead)."""
     if isinstance(answer, Unsupported):
         turn.say(Msg.COMMON_UNSUPPORTED, what=turn.t(_what_key(answer.what)))
         if answer.what in SPOKEN:
             turn.say(Msg.COMMON_TYPE_INSTEAD)
-    turn.say(spec.expects)
-    await reask(turn)
+    await CITIZEN.wrong_input(turn)
 
 
 SPOKEN = frozenset({"voice", "audio", "video", "video_note"})  # what many elderly people send instead of text
@@ -143,31 +152,9 @@ def _what_key(what: str) -> Msg:
 
 async def resolve(turn: Turn, payload: Payload) -> Answer | None:
     """Turn a raw payload into an answer for the current step; None when a pressed button is stale."""
-    spec = STEPS[Step(turn.step)]
-    choices: Sequence[Choice] = await spec.choices(turn) if spec.choices else []
-    tokens = [choice.token for choice in choices]
-    if isinstance(payload, Pick):
-        if payload.ask_seq is not None and payload.ask_seq != turn.conversation.ask_seq:
-            return None
-        return Chosen(payload.token) if payload.token in tokens else None
-    if isinstance(payload, Text) and choices:
-        index = match_choice(
-            payload.text, [choice.label for choice in choices], allow_prefix=not spec.free_text
-        )
-        if index is not None:
-            return Chosen(tokens[index])
-        if spec.match is not None:
-            token = await spec.match(turn, payload.text)
-            if token is not None:
-                return Chosen(token)
-    return payload
+    return await CITIZEN.resolve(turn, payload)
 
 
 async def dispatch(turn: Turn, payload: Payload) -> None:
     """Hand the payload to the current step, after matching it against the step's choices."""
-    answer = await resolve(turn, payload)
-    if answer is None:
-        turn.say(Msg.COMMON_STALE_CHOICE)
-        await reask(turn)
-        return
-    await STEPS[Step(turn.step)].answer(turn, answer)
+    await CITIZEN.dispatch(turn, payload)

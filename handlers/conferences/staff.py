@@ -8,18 +8,24 @@ Every notice is a broadcast: the clerk sees one status message that is edited as
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 
 from handlers.broadcasts.status import watch
 from handlers.cases.commands import StaffCommand
+from handlers.cases.staff_flow import FlowTurn, StaffFlow
 from handlers.cases.staff_turn import StaffTurn
 from handlers.conferences import schedule as conference
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.commands import EVERYONE, TRIAGE, CitizenCommand, Listing, Menu
-from handlers.kernel.events import Payload, Pick, SharedFile, Text
+from handlers.kernel.events import SharedFile, Text
 from handlers.kernel.formatting import local, read_day
 from handlers.kernel.replies import Choice, Reply
+from handlers.kernel.steps import Answer, Chosen, StepSpec
 from handlers.kernel.text import fold_words, shorten
 from models.base import LOCAL_TZ
 from models.conference import Conference
@@ -29,45 +35,14 @@ RESULTS_ACTION = "dialogue_results"
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:hg.]([0-5]\d)(?:\s*[-–]\s*([01]?\d|2[0-3])[:hg.]([0-5]\d))?$")
 _LINK = re.compile(r"^https?://\S+\.\S+$", re.IGNORECASE)
 NONE_WORDS = frozenset({"-", "khong", "khong co", "none", "bo qua"})
-STEPS = (
-    "title",
-    "field",
-    "time",
-    "urgent",
-    "urgent_note",
-    "place",
-    "link",
-    "chair",
-    "villages",
-    "cases",
-    "summary",
-)
-QUESTIONS = {
-    "title": Msg.CONFERENCE_ASK_TITLE,
-    "field": Msg.CONFERENCE_ASK_FIELD,
-    "time": Msg.CONFERENCE_ASK_TIME,
-    "urgent_note": Msg.CONFERENCE_ASK_URGENT_NOTE,
-    "place": Msg.CONFERENCE_ASK_PLACE,
-    "link": Msg.CONFERENCE_ASK_LINK,
-    "chair": Msg.CONFERENCE_ASK_CHAIR,
-    "villages": Msg.CONFERENCE_ASK_VILLAGES,
-    "cases": Msg.CONFERENCE_ASK_CASES,
-}
-Draft = dict[str, object]
+BUTTONS = "dlg"
 
 
 def _token(step: str, value: str) -> str:
-    return f"s:dlg:{step}:{value}"
+    return f"s:{BUTTONS}:{step}:{value}"
 
 
-def _picked(payload: Payload, step: str) -> str | None:
-    prefix = f"s:dlg:{step}:"
-    if isinstance(payload, Pick) and payload.token.startswith(prefix):
-        return payload.token[len(prefix) :]
-    return None
-
-
-def _typed(payload: Payload) -> str:
+def _typed(payload: Answer) -> str:
     return " ".join(payload.text.split()) if isinstance(payload, Text) else ""
 
 
@@ -107,7 +82,7 @@ async def conference_command(turn: StaffTurn, argument: str) -> None:
         if turn.in_group:
             turn.say(Msg.OFFICE_PRIVATE_ONLY)
             return
-        await _ask(turn, {"step": "title"})
+        await FLOW.start(turn, ConferenceDraft())
         return
     session = await conference.by_code(turn.desk, words[1]) if len(words) > 1 else None
     if action not in ("doi", "diadiem", "huy", "ketqua") or len(words) < 2:
@@ -193,34 +168,103 @@ async def show_list(turn: StaffTurn) -> None:
 # -- the guided flow ---------------------------------------------------------------------------------------
 
 
-async def _choices(turn: StaffTurn, draft: Draft) -> list[Choice]:
-    step = str(draft["step"])
-    if step == "field":
-        return [Choice(_token("field", f.slug), f.label) for f in await turn.desk.fields() if f.active]
-    if step == "urgent":
-        return [
-            Choice(_token("urgent", "yes"), turn.t(Msg.CONFERENCE_URGENT_YES)),
-            Choice(_token("urgent", "no"), turn.t(Msg.CONFERENCE_URGENT_NO)),
-        ]
-    if step == "link":
-        return [Choice(_token("link", "none"), turn.t(Msg.CONFERENCE_NO_LINK))]
-    if step == "villages":
-        chosen = set(_ints(draft.get("villages")))
-        choices = [Choice(_token("villages", "0"), _mark(not chosen, turn.t(Msg.CONFERENCE_WHOLE_COMMUNE)))]
-        choices += [
-            Choice(_token("villages", str(v.id)), _mark(v.id in chosen, v.name))
-            for v in await turn.desk.villages()
-            if v.active
-        ]
-        return [*choices, Choice(_token("villages", "next"), turn.t(Msg.CONFERENCE_NEXT))]
-    if step == "cases":
-        return [Choice(_token("cases", "none"), turn.t(Msg.CONFERENCE_NO_CASES))]
-    if step == "summary":
-        return [
-            Choice(_token("summary", "publish"), turn.t(Msg.CONFERENCE_PUBLISH)),
-            Choice(_token("summary", "cancel"), turn.t(Msg.CONFERENCE_DISCARD)),
-        ]
-    return []
+class ConferenceStep(StrEnum):
+    """The questions of announcing a conference, by the names kept in a pending prompt's data."""
+
+    TITLE = "title"
+    FIELD = "field"
+    TIME = "time"
+    URGENT = "urgent"
+    URGENT_NOTE = "urgent_note"
+    PLACE = "place"
+    LINK = "link"
+    CHAIR = "chair"
+    VILLAGES = "villages"
+    CASES = "cases"
+    SUMMARY = "summary"
+
+
+@dataclass
+class ConferenceDraft:
+    """The conference being announced, kept in the clerk's prompt between questions."""
+
+    step: ConferenceStep = ConferenceStep.TITLE
+    title: str | None = None
+    field: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    urgent_note: str | None = None  # why a start less than NOTICE_DAYS away is needed
+    place: str | None = None
+    link: str | None = None  # "" once the clerk said there is none
+    chair: str | None = None
+    villages: list[int] = dataclasses.field(default_factory=list)  # none: the whole commune
+    case_ids: list[int] = dataclasses.field(default_factory=list)
+    case_codes: list[str] = dataclasses.field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """The prompt's data, under the keys it has always had; what is not answered yet is left out."""
+        data: dict[str, object] = {
+            "step": self.step.value,
+            "title": self.title,
+            "field": self.field,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "urgent_note": self.urgent_note,
+            "place": self.place,
+            "link": self.link,
+            "chair": self.chair,
+            "villages": list(self.villages),
+            "case_ids": list(self.case_ids),
+            "case_codes": list(self.case_codes),
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> ConferenceDraft:
+        start, end = _text(data.get("start")), _text(data.get("end"))
+        return cls(
+            step=ConferenceStep(_text(data.get("step")) or ConferenceStep.TITLE),
+            title=_text(data.get("title")),
+            field=_text(data.get("field")),
+            start=datetime.fromisoformat(start) if start else None,
+            end=datetime.fromisoformat(end) if end else None,
+            urgent_note=_text(data.get("urgent_note")),
+            place=_text(data.get("place")),
+            link=str(data["link"]) if data.get("link") is not None else None,
+            chair=_text(data.get("chair")),
+            villages=_ints(data.get("villages")),
+            case_ids=_ints(data.get("case_ids")),
+            case_codes=[str(code) for code in _items(data.get("case_codes"))],
+        )
+
+    def plan(self) -> conference.Plan:
+        """What the flow collected, once every question is answered."""
+        title, field, start, end, place, chair = (
+            self.title,
+            self.field,
+            self.start,
+            self.end,
+            self.place,
+            self.chair,
+        )
+        if title is None or field is None or start is None or end is None or place is None or chair is None:
+            raise ValueError("the conference draft is not complete")
+        return conference.Plan(
+            title=title,
+            field_slug=field,
+            starts_at=start,
+            ends_at=end,
+            place=place,
+            online_link=self.link or "",
+            chair=chair,
+            village_ids=tuple(self.villages),
+            case_ids=tuple(self.case_ids),
+            urgent_note=self.urgent_note or "",
+        )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value is not None and value != "" else None
 
 
 def _mark(chosen: bool, label: str) -> str:
@@ -235,36 +279,62 @@ def _items(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else []
 
 
-async def _ask(turn: StaffTurn, draft: Draft) -> None:
-    step = str(draft["step"])
-    if step == "summary":
-        text = await _summary(turn, draft)
-    elif step == "urgent":
-        text = turn.t(Msg.CONFERENCE_TOO_SOON, days=conference.NOTICE_DAYS)
-    else:
-        text = turn.t(QUESTIONS[step])
-    await turn.prompt(ACTION, text, data=draft, choices=await _choices(turn, draft))
+Turn = FlowTurn[ConferenceDraft]
 
 
-def _plan(draft: Draft) -> conference.Plan:
-    return conference.Plan(
-        title=str(draft["title"]),
-        field_slug=str(draft["field"]),
-        starts_at=datetime.fromisoformat(str(draft["start"])),
-        ends_at=datetime.fromisoformat(str(draft["end"])),
-        place=str(draft["place"]),
-        online_link=str(draft.get("link") or ""),
-        chair=str(draft["chair"]),
-        village_ids=tuple(_ints(draft.get("villages"))),
-        case_ids=tuple(_ints(draft.get("case_ids"))),
-        urgent_note=str(draft.get("urgent_note") or ""),
-    )
+def _chosen(answer: Answer, step: str) -> str | None:
+    """The value of the step's choice the answer selected, if it selected one."""
+    prefix = f"s:{BUTTONS}:{step}:"
+    if isinstance(answer, Chosen) and answer.token.startswith(prefix):
+        return answer.token[len(prefix) :]
+    return None
 
 
-async def _summary(turn: StaffTurn, draft: Draft) -> str:
-    plan, desk = _plan(draft), turn.desk
+async def _field_choices(turn: Turn) -> list[Choice]:
+    return [Choice(_token("field", f.slug), f.label) for f in await turn.staff.desk.fields() if f.active]
+
+
+async def _urgent_choices(turn: Turn) -> list[Choice]:
+    return [
+        Choice(_token("urgent", "yes"), turn.t(Msg.CONFERENCE_URGENT_YES)),
+        Choice(_token("urgent", "no"), turn.t(Msg.CONFERENCE_URGENT_NO)),
+    ]
+
+
+async def _link_choices(turn: Turn) -> list[Choice]:
+    return [Choice(_token("link", "none"), turn.t(Msg.CONFERENCE_NO_LINK))]
+
+
+async def _village_choices(turn: Turn) -> list[Choice]:
+    chosen = set(turn.draft.villages)
+    choices = [Choice(_token("villages", "0"), _mark(not chosen, turn.t(Msg.CONFERENCE_WHOLE_COMMUNE)))]
+    choices += [
+        Choice(_token("villages", str(v.id)), _mark(v.id in chosen, v.name))
+        for v in await turn.staff.desk.villages()
+        if v.active
+    ]
+    return [*choices, Choice(_token("villages", "next"), turn.t(Msg.CONFERENCE_NEXT))]
+
+
+async def _case_choices(turn: Turn) -> list[Choice]:
+    return [Choice(_token("cases", "none"), turn.t(Msg.CONFERENCE_NO_CASES))]
+
+
+async def _summary_choices(turn: Turn) -> list[Choice]:
+    return [
+        Choice(_token("summary", "publish"), turn.t(Msg.CONFERENCE_PUBLISH)),
+        Choice(_token("summary", "cancel"), turn.t(Msg.CONFERENCE_DISCARD)),
+    ]
+
+
+async def _ask_urgent(turn: Turn) -> None:
+    await turn.ask(turn.t(Msg.CONFERENCE_TOO_SOON, days=conference.NOTICE_DAYS), await _urgent_choices(turn))
+
+
+async def _ask_summary(turn: Turn) -> None:
+    plan, desk = turn.draft.plan(), turn.staff.desk
     villages = [await desk.village_name(v) or "" for v in plan.village_ids]
-    return turn.t(
+    text = turn.t(
         Msg.CONFERENCE_SUMMARY,
         title=plan.title,
         field=await desk.field_label(plan.field_slug),
@@ -274,121 +344,193 @@ async def _summary(turn: StaffTurn, draft: Draft) -> str:
         link=plan.online_link or turn.t(Msg.CONFERENCE_NO_LINK),
         chair=plan.chair,
         audience=", ".join(villages) if villages else turn.t(Msg.CONFERENCE_WHOLE_COMMUNE),
-        cases=", ".join(str(c) for c in _items(draft.get("case_codes"))) or "—",
+        cases=", ".join(turn.draft.case_codes) or "—",
         urgent=turn.t(Msg.CONFERENCE_URGENT_NOTED, note=plan.urgent_note) if plan.urgent_note else "",
     )
+    await turn.ask(text, await _summary_choices(turn))
 
 
-async def answer(turn: StaffTurn, draft: Draft, payload: Payload) -> None:
-    """Take the answer to the current question, then ask the next one (or say what was expected)."""
-    step = str(draft.get("step", "title"))
-    problem = await _take(turn, draft, step, payload)
-    if problem == "done":
+async def _answer_title(turn: Turn, answer: Answer) -> None:
+    typed = _typed(answer)
+    if not 5 <= len(typed) <= 300:
+        await FLOW.complain(turn, turn.t(Msg.CONFERENCE_BAD_TITLE))
         return
-    if problem is not None:
-        turn.say_text(problem)
-    await _ask(turn, draft)
+    turn.draft.title = typed
+    await FLOW.goto(turn, ConferenceStep.FIELD)
 
 
-async def _take(turn: StaffTurn, draft: Draft, step: str, payload: Payload) -> str | None:
-    typed = _typed(payload)
-    if step == "title":
-        if not 5 <= len(typed) <= 300:
-            return turn.t(Msg.CONFERENCE_BAD_TITLE)
-        draft.update(title=typed, step="field")
-    elif step == "field":
-        fields = [f for f in await turn.desk.fields() if f.active]
-        chosen = _picked(payload, "field") or next(
-            (f.slug for f in fields if fold_words(f.label) == fold_words(typed)), None
-        )
-        if chosen not in [f.slug for f in fields]:
-            return turn.t(Msg.COMMON_EXPECTS_CHOICE)
-        draft.update(field=chosen, step="time")
-    elif step == "time":
-        found = parse_when(typed, turn.now)
-        if found is None or found[0] <= turn.now:
-            return turn.t(Msg.CONFERENCE_BAD_TIME, text=shorten(typed, 40))
-        soon = conference.too_soon(found[0], turn.now)
-        draft.update(start=found[0].isoformat(), end=found[1].isoformat(), step="urgent" if soon else "place")
-    elif step == "urgent":
-        chosen = _picked(payload, "urgent")
-        if chosen == "yes":
-            draft.update(step="urgent_note")
-        elif chosen == "no":
-            draft.update(step="time")
-        else:
-            return turn.t(Msg.COMMON_EXPECTS_CHOICE)
-    elif step == "urgent_note":
-        if len(typed) < 5:
-            return turn.t(Msg.CONFERENCE_NEEDS_REASON)
-        draft.update(urgent_note=typed[:300], step="place")
-    elif step == "place":
-        if not 3 <= len(typed) <= 300:
-            return turn.t(Msg.CONFERENCE_BAD_PLACE)
-        draft.update(place=typed, step="link")
-    elif step == "link":
-        if _picked(payload, "link") == "none" or fold_words(typed) in NONE_WORDS:
-            draft.update(link="", step="chair")
-        elif _LINK.match(typed) and len(typed) <= 500:
-            draft.update(link=typed, step="chair")
-        else:
-            return turn.t(Msg.CONFERENCE_BAD_LINK)
-    elif step == "chair":
-        if not 3 <= len(typed) <= 200:
-            return turn.t(Msg.CONFERENCE_BAD_CHAIR)
-        draft.update(chair=typed, step="villages")
-    elif step == "villages":
-        chosen = _picked(payload, "villages")
-        if chosen == "next":
-            draft.update(step="cases")
-        elif chosen is not None and chosen.isdecimal():
-            villages = _ints(draft.get("villages"))
-            village = int(chosen)
-            if village == 0:
-                villages = []
-            elif village in villages:
-                villages.remove(village)
-            elif village in [v.id for v in await turn.desk.villages() if v.active]:
-                villages.append(village)
-            draft.update(villages=sorted(villages))
-        else:
-            return turn.t(Msg.COMMON_EXPECTS_CHOICE)
-    elif step == "cases":
-        if _picked(payload, "cases") == "none" or fold_words(typed) in NONE_WORDS:
-            draft.update(case_ids=[], case_codes=[], step="summary")
-            return None
-        ids, codes = [], []
-        for word in typed.replace(",", " ").split():
-            case = await turn.uow.cases.by_code(turn.desk.commune.id, word.upper())
-            if case is None:
-                return turn.t(Msg.CONFERENCE_BAD_CASE, code=shorten(word, 30))
-            ids.append(case.id)
-            codes.append(case.code)
-        if not ids:
-            return turn.t(Msg.CONFERENCE_BAD_CASE, code="")
-        draft.update(case_ids=ids, case_codes=codes, step="summary")
-    elif step == "summary":
-        chosen = _picked(payload, "summary")
-        if chosen == "cancel":
-            await turn.clear_prompt()
-            turn.say(Msg.CONFERENCE_DISCARDED)
-            return "done"
-        if chosen != "publish":
-            return turn.t(Msg.COMMON_EXPECTS_CHOICE)
-        plan = _plan(draft)
-        if plan.starts_at <= turn.now or (
-            conference.too_soon(plan.starts_at, turn.now) and not plan.urgent_note
-        ):
-            draft.update(step="time")  # the time passed while the clerk was filling in the rest
-            return turn.t(Msg.CONFERENCE_BAD_TIME, text=turn.desk.when(plan.starts_at))
-        await turn.clear_prompt()
-        session, broadcast = await conference.publish(turn.desk, plan, by=turn.me.id)
-        await watch(turn, broadcast, Msg.CONFERENCE_PUBLISHED, code=session.code)
-        return "done"
-    return None
+async def _answer_field(turn: Turn, answer: Answer) -> None:
+    chosen = _chosen(answer, "field")
+    if chosen is None:
+        await FLOW.wrong_input(turn)
+        return
+    turn.draft.field = chosen
+    await FLOW.goto(turn, ConferenceStep.TIME)
+
+
+async def _answer_time(turn: Turn, answer: Answer) -> None:
+    typed, now = _typed(answer), turn.staff.now
+    found = parse_when(typed, now)
+    if found is None or found[0] <= now:
+        await FLOW.complain(turn, turn.t(Msg.CONFERENCE_BAD_TIME, text=shorten(typed, 40)))
+        return
+    turn.draft.start, turn.draft.end = found
+    soon = conference.too_soon(found[0], now)
+    await FLOW.goto(turn, ConferenceStep.URGENT if soon else ConferenceStep.PLACE)
+
+
+async def _answer_urgent(turn: Turn, answer: Answer) -> None:
+    chosen = _chosen(answer, "urgent")
+    if chosen == "yes":
+        await FLOW.goto(turn, ConferenceStep.URGENT_NOTE)
+    elif chosen == "no":
+        await FLOW.goto(turn, ConferenceStep.TIME)
+    else:
+        await FLOW.wrong_input(turn)
+
+
+async def _answer_urgent_note(turn: Turn, answer: Answer) -> None:
+    typed = _typed(answer)
+    if len(typed) < 5:
+        await FLOW.complain(turn, turn.t(Msg.CONFERENCE_NEEDS_REASON))
+        return
+    turn.draft.urgent_note = typed[:300]
+    await FLOW.goto(turn, ConferenceStep.PLACE)
+
+
+async def _answer_place(turn: Turn, answer: Answer) -> None:
+    typed = _typed(answer)
+    if not 3 <= len(typed) <= 300:
+        await FLOW.complain(turn, turn.t(Msg.CONFERENCE_BAD_PLACE))
+        return
+    turn.draft.place = typed
+    await FLOW.goto(turn, ConferenceStep.LINK)
+
+
+async def _answer_link(turn: Turn, answer: Answer) -> None:
+    typed = _typed(answer)
+    if _chosen(answer, "link") == "none" or fold_words(typed) in NONE_WORDS:
+        turn.draft.link = ""
+    elif _LINK.match(typed) and len(typed) <= 500:
+        turn.draft.link = typed
+    else:
+        await FLOW.complain(turn, turn.t(Msg.CONFERENCE_BAD_LINK))
+        return
+    await FLOW.goto(turn, ConferenceStep.CHAIR)
+
+
+async def _answer_chair(turn: Turn, answer: Answer) -> None:
+    typed = _typed(answer)
+    if not 3 <= len(typed) <= 200:
+        await FLOW.complain(turn, turn.t(Msg.CONFERENCE_BAD_CHAIR))
+        return
+    turn.draft.chair = typed
+    await FLOW.goto(turn, ConferenceStep.VILLAGES)
+
+
+async def _answer_villages(turn: Turn, answer: Answer) -> None:
+    """A village's button adds it to the audience or takes it out; the whole commune's empties it."""
+    chosen = _chosen(answer, "villages")
+    if chosen == "next":
+        await FLOW.goto(turn, ConferenceStep.CASES)
+        return
+    if chosen is None or not chosen.isdecimal():
+        await FLOW.wrong_input(turn)
+        return
+    villages, village = turn.draft.villages, int(chosen)
+    if village == 0:
+        villages.clear()
+    elif village in villages:
+        villages.remove(village)
+    else:
+        villages.append(village)  # one of the choices: an active village
+    villages.sort()
+    await FLOW.reask(turn)
+
+
+async def _answer_cases(turn: Turn, answer: Answer) -> None:
+    typed, draft = _typed(answer), turn.draft
+    if _chosen(answer, "cases") == "none" or fold_words(typed) in NONE_WORDS:
+        draft.case_ids, draft.case_codes = [], []
+        await FLOW.goto(turn, ConferenceStep.SUMMARY)
+        return
+    ids, codes = [], []
+    for word in typed.replace(",", " ").split():
+        case = await turn.staff.uow.cases.by_code(turn.staff.desk.commune.id, word.upper())
+        if case is None:
+            await FLOW.complain(turn, turn.t(Msg.CONFERENCE_BAD_CASE, code=shorten(word, 30)))
+            return
+        ids.append(case.id)
+        codes.append(case.code)
+    if not ids:
+        await FLOW.complain(turn, turn.t(Msg.CONFERENCE_BAD_CASE, code=""))
+        return
+    draft.case_ids, draft.case_codes = ids, codes
+    await FLOW.goto(turn, ConferenceStep.SUMMARY)
+
+
+async def _answer_summary(turn: Turn, answer: Answer) -> None:
+    chosen, staff = _chosen(answer, "summary"), turn.staff
+    if chosen == "cancel":
+        await staff.clear_prompt()
+        staff.say(Msg.CONFERENCE_DISCARDED)
+        return
+    if chosen != "publish":
+        await FLOW.wrong_input(turn)
+        return
+    plan = turn.draft.plan()
+    if plan.starts_at <= staff.now or (
+        conference.too_soon(plan.starts_at, staff.now) and not plan.urgent_note
+    ):
+        turn.draft.step = ConferenceStep.TIME  # the time passed while the clerk was filling in the rest
+        await FLOW.complain(turn, turn.t(Msg.CONFERENCE_BAD_TIME, text=staff.desk.when(plan.starts_at)))
+        return
+    await staff.clear_prompt()
+    session, broadcast = await conference.publish(staff.desk, plan, by=staff.me.id)
+    await watch(staff, broadcast, Msg.CONFERENCE_PUBLISHED, code=session.code)
+
+
+CHOICE, TEXT, ABOUT = Msg.COMMON_EXPECTS_CHOICE, Msg.OFFICE_PROMPT_EXPECTS_TEXT, Msg.CONFERENCE_ABOUT_COMMAND
 
 
 # -- results -----------------------------------------------------------------------------------------------
+
+
+class ResultsStep(StrEnum):
+    """Publishing a conference's results has one question: the text (and files), then publish or not."""
+
+    RESULTS = "results"
+
+
+@dataclass
+class ResultsDraft:
+    """The results being written, kept in the clerk's prompt: the conference, its text, its files."""
+
+    id: int  # the conference's
+    text: str | None = None
+    files: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    step: ResultsStep = ResultsStep.RESULTS
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"id": self.id}
+        if self.files:
+            data["files"] = [dict(file) for file in self.files]
+        if self.text:
+            data["text"] = self.text
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> ResultsDraft:
+        conference_id = data.get("id")
+        files = [f for f in _items(data.get("files")) if isinstance(f, dict)]
+        return cls(
+            id=conference_id if isinstance(conference_id, int) else 0,
+            text=_text(data.get("text")),
+            files=[{str(key): str(value) for key, value in file.items()} for file in files],
+        )
+
+
+ResultsTurn = FlowTurn[ResultsDraft]
 
 
 async def _start_results(turn: StaffTurn, session: Conference) -> None:
@@ -401,58 +543,70 @@ async def _start_results(turn: StaffTurn, session: Conference) -> None:
     if turn.in_group:
         turn.say(Msg.OFFICE_PRIVATE_ONLY)
         return
-    await turn.prompt(
-        RESULTS_ACTION, turn.t(Msg.CONFERENCE_ASK_RESULTS, code=session.code), data={"id": session.id}
+    await RESULTS.start(turn, ResultsDraft(id=session.id))
+
+
+async def _session_of(turn: ResultsTurn) -> Conference | None:
+    """The conference whose results these are, if it is still this commune's."""
+    staff = turn.staff
+    session = await staff.uow.conferences.by_id(turn.draft.id) if turn.draft.id else None
+    return session if session is not None and session.commune_id == staff.desk.commune.id else None
+
+
+async def _results_choices(turn: ResultsTurn) -> list[Choice]:
+    """Publish or not, once the text is written."""
+    if not turn.draft.text:
+        return []
+    return [
+        Choice(_token("results", "publish"), turn.t(Msg.CONFERENCE_PUBLISH)),
+        Choice(_token("results", "cancel"), turn.t(Msg.CONFERENCE_DISCARD)),
+    ]
+
+
+async def _ask_results(turn: ResultsTurn) -> None:
+    session = await _session_of(turn)
+    if session is None:
+        await turn.staff.clear_prompt()
+        return
+    if not turn.draft.text:
+        await turn.ask(turn.t(Msg.CONFERENCE_ASK_RESULTS, code=session.code))
+        return
+    await turn.ask(
+        turn.t(Msg.CONFERENCE_RESULTS_READY, code=session.code, files=len(turn.draft.files)),
+        await _results_choices(turn),
     )
 
 
-async def answer_results(turn: StaffTurn, data: Draft, payload: Payload) -> None:
-    session_id = data.get("id")
-    session = await turn.uow.conferences.by_id(session_id) if isinstance(session_id, int) else None
-    if session is None or session.commune_id != turn.desk.commune.id:
-        await turn.clear_prompt()
+async def _answer_results(turn: ResultsTurn, answer: Answer) -> None:
+    """A file is added, a text replaces the draft's; once there is a text, the results can be published."""
+    staff, draft = turn.staff, turn.draft
+    session = await _session_of(turn)
+    if session is None:
+        await staff.clear_prompt()
         return
-    files = [f for f in _items(data.get("files")) if isinstance(f, dict)]
-    if isinstance(payload, SharedFile):
-        files.append(
-            {"kind": payload.kind.value, "file_id": payload.file_id, "file_name": payload.file_name or ""}
+    if isinstance(answer, SharedFile):
+        draft.files.append(
+            {"kind": answer.kind.value, "file_id": answer.file_id, "file_name": answer.file_name or ""}
         )
-        data.update(files=files)
-        await _ask_results_next(turn, session, data)
+        await RESULTS.reask(turn)
         return
-    if _picked(payload, "results") == "publish" and data.get("text"):
-        await turn.clear_prompt()
-        broadcast = await conference.publish_results(
-            turn.desk, session, str(data["text"]), files, by=turn.me.id
-        )
-        await watch(turn, broadcast, Msg.CONFERENCE_RESULTS_PUBLISHED, code=session.code)
+    chosen = _chosen(answer, "results")
+    if chosen == "publish" and draft.text:
+        await staff.clear_prompt()
+        files: list[dict[str, object]] = [dict(file) for file in draft.files]
+        broadcast = await conference.publish_results(staff.desk, session, draft.text, files, by=staff.me.id)
+        await watch(staff, broadcast, Msg.CONFERENCE_RESULTS_PUBLISHED, code=session.code)
         return
-    if _picked(payload, "results") == "cancel":
-        await turn.clear_prompt()
-        turn.say(Msg.CONFERENCE_DISCARDED)
+    if chosen == "cancel":
+        await staff.clear_prompt()
+        staff.say(Msg.CONFERENCE_DISCARDED)
         return
-    text = payload.text.strip() if isinstance(payload, Text) else ""
+    text = answer.text.strip() if isinstance(answer, Text) else ""
     if len(text) < 20:
-        turn.say(Msg.CONFERENCE_RESULTS_TOO_SHORT)
+        staff.say(Msg.CONFERENCE_RESULTS_TOO_SHORT)
         return
-    data.update(text=text[:3500])
-    await _ask_results_next(turn, session, data)
-
-
-async def _ask_results_next(turn: StaffTurn, session: Conference, data: Draft) -> None:
-    if not data.get("text"):
-        await turn.prompt(RESULTS_ACTION, turn.t(Msg.CONFERENCE_ASK_RESULTS, code=session.code), data=data)
-        return
-    count = len(_items(data.get("files")))
-    await turn.prompt(
-        RESULTS_ACTION,
-        turn.t(Msg.CONFERENCE_RESULTS_READY, code=session.code, files=count),
-        data=data,
-        choices=[
-            Choice(_token("results", "publish"), turn.t(Msg.CONFERENCE_PUBLISH)),
-            Choice(_token("results", "cancel"), turn.t(Msg.CONFERENCE_DISCARD)),
-        ],
-    )
+    draft.text = text[:3500]
+    await RESULTS.reask(turn)
 
 
 # -- /doithoai_xuat ----------------------------------------------------------------------------------------
@@ -502,3 +656,54 @@ CONFERENCE_EXPORT = StaffCommand(
     run=export_command,
 )
 COMMANDS = (CONFERENCE, CONFERENCE_EXPORT)
+
+FLOW: StaffFlow[ConferenceDraft, ConferenceStep] = StaffFlow(
+    action=ACTION,
+    buttons=BUTTONS,
+    command=CONFERENCE,
+    steps=ConferenceStep,
+    read=ConferenceDraft.from_json,
+    sub_action="change",  # creating and changing conferences is the office's
+)
+RESULTS: StaffFlow[ResultsDraft, ResultsStep] = StaffFlow(
+    action=RESULTS_ACTION,
+    buttons=BUTTONS,
+    command=CONFERENCE,
+    steps=ResultsStep,
+    read=ResultsDraft.from_json,
+    sub_action="change",  # creating and changing conferences is the office's
+)
+
+FLOW.register(
+    {
+        ConferenceStep.TITLE: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_TITLE), _answer_title, ABOUT, TEXT),
+        ConferenceStep.FIELD: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_FIELD), _answer_field, ABOUT, CHOICE, _field_choices
+        ),
+        ConferenceStep.TIME: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_TIME), _answer_time, ABOUT, TEXT),
+        ConferenceStep.URGENT: StepSpec(_ask_urgent, _answer_urgent, ABOUT, CHOICE, _urgent_choices),
+        ConferenceStep.URGENT_NOTE: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_URGENT_NOTE), _answer_urgent_note, ABOUT, TEXT
+        ),
+        ConferenceStep.PLACE: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_PLACE), _answer_place, ABOUT, TEXT),
+        ConferenceStep.LINK: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_LINK), _answer_link, ABOUT, TEXT, _link_choices, free_text=True
+        ),
+        ConferenceStep.CHAIR: StepSpec(FLOW.question(Msg.CONFERENCE_ASK_CHAIR), _answer_chair, ABOUT, TEXT),
+        ConferenceStep.VILLAGES: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_VILLAGES), _answer_villages, ABOUT, CHOICE, _village_choices
+        ),
+        ConferenceStep.CASES: StepSpec(
+            FLOW.question(Msg.CONFERENCE_ASK_CASES), _answer_cases, ABOUT, TEXT, _case_choices, free_text=True
+        ),
+        ConferenceStep.SUMMARY: StepSpec(_ask_summary, _answer_summary, ABOUT, CHOICE, _summary_choices),
+    }
+)
+
+RESULTS.register(
+    {
+        ResultsStep.RESULTS: StepSpec(
+            _ask_results, _answer_results, ABOUT, TEXT, _results_choices, free_text=True
+        )
+    }
+)

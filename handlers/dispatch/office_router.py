@@ -14,17 +14,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.broadcasts import announce
 from handlers.cases import casework, results
 from handlers.cases import commands as case_commands
 from handlers.cases import staff_views as views
 from handlers.cases.access import load_actor
 from handlers.cases.commands import StaffCommand, StaffRun
 from handlers.cases.services import Office
+from handlers.cases.staff_flow import GuidedFlow, flow_of, flows_with_buttons
 from handlers.cases.staff_turn import StaffTurn
-from handlers.conferences import staff as conferences
 from handlers.dispatch.commands import CANCEL, HELP, TABLE
-from handlers.filing import paper as enter
 from handlers.kernel.catalogue import Catalogue
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.commands import ParsedCommand
@@ -36,7 +34,7 @@ from handlers.staff import admin
 from models.case import Case
 from models.staff import StaffPrompt
 
-C = case_commands
+C = case_commands  # the casework commands, as the buttons and questions below name them
 PROMPT_TTL = timedelta(hours=24)
 
 
@@ -92,19 +90,8 @@ def _help(turn: StaffTurn, topic: str) -> None:
     turn.say(wanted.about)
 
 
-# Guided flows: their buttons' token prefix, the prompt's action, who may use them, and the answer handler.
-FlowHandler = Callable[[StaffTurn, dict[str, object], Payload], Awaitable[None]]
-FLOWS: dict[str, tuple[StaffCommand, FlowHandler]] = {
-    enter.ACTION: (enter.ENTER, enter.answer),
-    conferences.ACTION: (conferences.CONFERENCE, conferences.answer),
-    conferences.RESULTS_ACTION: (conferences.CONFERENCE, conferences.answer_results),
-    announce.ACTION: (announce.ANNOUNCE, announce.answer),
-}
-FLOW_BUTTONS = {
-    "ent": (enter.ACTION,),
-    "dlg": (conferences.ACTION, conferences.RESULTS_ACTION),
-    "ann": (announce.ACTION,),
-}
+# Guided flows (/nhaphoso, /doithoai, /thongbao) are found in the registry of handlers.cases.staff_flow: each
+# flow's module declares its prompt action, its buttons' token prefix and the command that guards it.
 
 
 # -- buttons ---------------------------------------------------------------------------------------------
@@ -397,8 +384,9 @@ class OfficeRouter:
         if action == NOTHING:
             turn.say(Msg.OFFICE_TYPED_CANCELLED)
             return
-        if action in FLOW_BUTTONS:
-            await self._flow_button(turn, pick, FLOW_BUTTONS[action])
+        flows = flows_with_buttons(action)
+        if flows:
+            await self._flow_button(turn, pick, flows)
             return
         if action in STAFF_BUTTONS:
             if actor is None or not actor.may(admin.STAFF) or target is None:
@@ -414,17 +402,17 @@ class OfficeRouter:
         if case is not None:
             await spec[1](turn, case, argument)
 
-    async def _flow_button(self, turn: StaffTurn, pick: Pick, actions: tuple[str, ...]) -> None:
+    async def _flow_button(self, turn: StaffTurn, pick: Pick, flows: list[GuidedFlow]) -> None:
         """A button of a guided flow answers the flow's pending question, if it is still pending."""
-        command = FLOWS[actions[0]][0]
-        if turn.actor is None or not turn.actor.may(command):
+        if turn.actor is None or not turn.actor.may(flows[0].command):
             turn.refuse()
             return
         prompt = await self._prompt(turn)
-        if prompt is None or prompt.action not in actions:
+        flow = flow_of(prompt.action) if prompt is not None else None
+        if prompt is None or flow is None or flow not in flows:
             turn.say(Msg.OFFICE_PROMPT_EXPIRED)
             return
-        await FLOWS[prompt.action][1](turn, dict(prompt.data), pick)
+        await flow.answer(turn, dict(prompt.data), pick)
 
     # -- answers -------------------------------------------------------------------------------------
     async def _answer(self, turn: StaffTurn, prompt: StaffPrompt, payload: Payload) -> None:
@@ -435,15 +423,13 @@ class OfficeRouter:
             else:
                 turn.say(Msg.OFFICE_PROMPT_EXPECTS_TEXT)
             return
-        if prompt.action in FLOWS:
-            command, flow = FLOWS[prompt.action]
-            if not actor.may(command) or (
-                command is conferences.CONFERENCE and not actor.may(command, "change")
-            ):
+        flow = flow_of(prompt.action)
+        if flow is not None:
+            if not flow.allows(actor):
                 await turn.clear_prompt()
                 turn.refuse()
                 return
-            await flow(turn, dict(prompt.data), payload)
+            await flow.answer(turn, dict(prompt.data), payload)
             return
         spec = CASE_PROMPTS.get(prompt.action)
         if spec is None or prompt.case_id is None:

@@ -18,7 +18,7 @@ from handlers.cases.flow import (
 )
 from handlers.cases.supplements import receive_info, waiting_request
 from handlers.cases.tracking import find_own_case, own_cases
-from handlers.filing.steps import attachment_problem
+from handlers.filing.steps.petition import attachment_problem
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.events import SharedFile, Text
 from handlers.kernel.replies import Choice, InputRequest
