@@ -100,6 +100,8 @@ class _Table:
 
 @cache
 def table_of(cls: type) -> _Table:
+    """The mapped table of ``cls`` as the fakes use it. Unique keys are those the models declare; the
+    contract tests check that the migrations create exactly these."""
     mapper = inspect(cls)
     table = mapper.local_table
 
