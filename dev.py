@@ -2,7 +2,8 @@
 """Developer entry point for a fresh clone; needs only Python 3.11+ and access to PyPI.
 
     python3 dev.py demo    # chat with the bot in the terminal (SQLite file, no token)
-    python3 dev.py test    # ruff, mypy, the import contracts and every test (SQLite and PostgreSQL)
+    python3 dev.py test    # ruff, mypy, the import contracts, every test (SQLite and PostgreSQL), and
+                           # the unit tests again on SQLite instead of the in-memory fakes
 
 Both create ``.venv`` on first use and install the pinned, hash-checked dependencies of
 ``requirements.lock``; later runs reinstall only when the lock file or pyproject.toml changed.
@@ -63,7 +64,8 @@ def demo(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    """Lint, type-check, then run every test; extra arguments go to pytest (and skip the linters)."""
+    """Lint, type-check, run every test, then the unit tests again on SQLite (``--backend=sqlite``); extra
+    arguments go to pytest alone (no linters, no second pass)."""
     python = ensure_environment()
     if not args:
         checks = [
@@ -77,6 +79,15 @@ def test(args: list[str]) -> int:
             print("$", " ".join(str(part) for part in shown), flush=True)
             if _run(*check) != 0:
                 return 1
+        # Every test, then the unit tests again on SQLite through the real repositories, so that the fakes
+        # they otherwise run on cannot drift from SQL unnoticed.
+        passes = [[], ["tests/unit", "--backend=sqlite"]]
+        for extra in passes:
+            if extra:
+                print("$ pytest", " ".join(extra), flush=True)
+            if _run(python, "-m", "pytest", *extra) != 0:
+                return 1
+        return 0
     return _run(python, "-m", "pytest", *args)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,6 +23,7 @@ from handlers.kernel.ports import (
     ConcurrentUpdate,
     ConferenceRepository,
     ConversationRepository,
+    DuplicateKey,
     OutboxRepository,
     PlanRepository,
     ProcessedEventRepository,
@@ -134,8 +137,10 @@ class SqlUnitOfWork:
             self._session = None
             if self._gate is not None:
                 self._gate.release()
-        if isinstance(exc, StaleDataError | IntegrityError) and _is_race(exc):
-            raise ConcurrentUpdate() from exc
+        if exc is not None:
+            race = as_race(exc)
+            if race is not None:
+                raise race from exc
         if exc is not None and not isinstance(exc, StoreUnavailable) and is_outage(exc):
             raise StoreUnavailable(type(exc).__name__) from exc
 
@@ -144,10 +149,6 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
-
-
-# SQLite's operational errors that say the schema or the statement is wrong, not that the file is busy.
-_NOT_OUTAGES = ("no such table", "no such column", "syntax error", "has no column")
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -160,8 +161,10 @@ def is_outage(exc: BaseException) -> bool:
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
         if isinstance(current, OperationalError | InterfaceError):
-            text = str(current.orig if current.orig is not None else current).lower()
-            return not any(marker in text for marker in _NOT_OUTAGES)
+            # On SQLite, SQLITE_ERROR says the statement or the schema is wrong ("no such table"), not
+            # that the file is busy, locked or unreadable.
+            code = driver_code(current).sqlite
+            return code is None or code & 0xFF != SQLITE_ERROR
         if isinstance(current, OSError | TimeoutError | ConnectionError):
             return True
         if type(current).__module__.startswith("asyncpg") and type(current).__name__ in _ASYNCPG_OUTAGES:
@@ -188,12 +191,55 @@ _ASYNCPG_OUTAGES = frozenset(
 )
 
 
-def _is_race(exc: BaseException) -> bool:
-    """A stale version or a duplicate key from a concurrent insert: retrying the unit of work is safe."""
+@dataclass(frozen=True)
+class DriverCode:
+    """What the database itself said went wrong, in its own documented codes (never its words)."""
+
+    sqlstate: str | None = None  # PostgreSQL's SQLSTATE, e.g. "23505"
+    sqlite: int | None = None  # SQLite's extended result code, e.g. 2067 (SQLITE_CONSTRAINT_UNIQUE)
+
+
+def driver_code(exc: BaseException) -> DriverCode:
+    """The database's code for a driver error, read from the driver's exception: the one place that knows
+    where the drivers keep it. SQLAlchemy wraps a driver's error in ``DBAPIError`` with the original in
+    ``.orig``: for asyncpg, SQLAlchemy's adapter of it, which copies asyncpg's ``sqlstate``; for SQLite
+    (pysqlite, the inline driver, aiosqlite), the ``sqlite3.Error`` itself, whose ``sqlite_errorcode``
+    (Python 3.11+) is the extended result code. ``tests/integration/test_driver_codes.py`` provokes each
+    code on real databases, so a driver that moves them fails there."""
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        return DriverCode(sqlite=code if isinstance(code, int) else None)
+    sqlstate = getattr(original, "sqlstate", None)
+    return DriverCode(sqlstate=sqlstate if isinstance(sqlstate, str) else None)
+
+
+# PostgreSQL (appendix A of its manual): the transaction lost a race and was rolled back; doing it again is
+# safe. A unique violation is a race too: every unique key names one thing, so the other insert won.
+SERIALIZATION_FAILURE, DEADLOCK_DETECTED, UNIQUE_VIOLATION = "40001", "40P01", "23505"
+# SQLite's extended result codes (https://sqlite.org/rescode.html) for a duplicate unique key or primary key.
+SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE = 1555, 2067
+# SQLITE_ERROR, the primary code of a wrong statement or schema ("no such table", "syntax error").
+SQLITE_ERROR = 1
+
+
+def as_race(exc: BaseException) -> ConcurrentUpdate | None:
+    """The ``ConcurrentUpdate`` to raise for an error that means a concurrent worker got there first (a
+    stale version, a duplicate key from a concurrent insert, a serialization failure or deadlock): the
+    whole unit of work may be retried. None for any other error."""
     if isinstance(exc, StaleDataError):
-        return True
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "unique" in text or "duplicate key" in text
+        return ConcurrentUpdate()
+    if not isinstance(exc, DBAPIError):
+        return None
+    code = driver_code(exc)
+    if code.sqlstate == UNIQUE_VIOLATION or code.sqlite in (
+        SQLITE_CONSTRAINT_UNIQUE,
+        SQLITE_CONSTRAINT_PRIMARYKEY,
+    ):
+        return DuplicateKey()
+    if code.sqlstate in (SERIALIZATION_FAILURE, DEADLOCK_DETECTED):
+        return ConcurrentUpdate()
+    return None
 
 
 class SqlUnitOfWorkFactory:

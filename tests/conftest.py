@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,26 @@ from models.staff import Role
 from store.database import session_factory
 from store.uow import SqlUnitOfWorkFactory
 from tests.chat import Chat
-from tests.db import postgres_database, sqlite_database
+from tests.db import (
+    InspectableSqlUnitOfWorkFactory,
+    migrated_sqlite_template,
+    postgres_database,
+    sqlite_database,
+)
 from tests.fakes import FakeUnitOfWorkFactory, ManualClock
 from tests.office import OFFICE_GROUP, Member, World
+
+BACKENDS = ("fake", "sqlite")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=BACKENDS,
+        default=os.environ.get("NGHEDAN_TEST_BACKEND", "fake"),
+        help="where the unit tests keep their data: the in-memory fake (default) or a fresh SQLite file "
+        "through the real repositories (also NGHEDAN_TEST_BACKEND)",
+    )
 
 
 @dataclass
@@ -74,10 +92,20 @@ def fake_backend() -> Backend:
     return Backend("fake", FakeUnitOfWorkFactory())
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head; each test's database is a copy of it."""
+    return migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
 @pytest.fixture
-async def sqlite_backend(tmp_path: Path) -> AsyncIterator[Backend]:
-    async with sqlite_database(tmp_path) as (engine, _url):
-        yield Backend("sqlite", SqlUnitOfWorkFactory(session_factory(engine)))
+async def sqlite_backend(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Backend]:
+    async with sqlite_database(tmp_path, template=sqlite_template) as (engine, url):
+        factory = InspectableSqlUnitOfWorkFactory(session_factory(engine), url=url)
+        try:
+            yield Backend("sqlite", factory)
+        finally:
+            factory.store.close()
 
 
 @pytest.fixture
@@ -87,9 +115,11 @@ async def postgres_backend() -> AsyncIterator[Backend]:
 
 
 @pytest.fixture
-def backend(fake_backend: Backend) -> Backend:
-    """Unit tests run on the in-memory fake; ``tests/integration`` overrides this with real databases."""
-    return fake_backend
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Unit tests run on the in-memory fake, or with ``--backend=sqlite`` on a fresh SQLite file through the
+    real repositories; ``tests/integration`` overrides this with both real databases."""
+    name = request.config.getoption("--backend")
+    return request.getfixturevalue(f"{name}_backend")  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -99,6 +129,7 @@ async def commune(backend: Backend, demo_spec: CommuneSpec, clock: ManualClock) 
         await uow.commit()
     async with backend.uow_factory() as uow:
         loaded = await uow.communes.get(summary.commune_id)
+        await uow.commit()  # ended by a rollback, SQL's session would expire it
     assert loaded is not None
     return loaded
 

@@ -1,18 +1,39 @@
-"""In-memory fakes of the ports in ``handlers.ports``, with real commit/rollback semantics."""
+"""In-memory fakes of the ports in ``handlers.kernel.ports`` that behave as the SQL store does.
+
+What SQL does here, and the fakes therefore do too:
+
+- Rows are copied in and out. The store keeps private copies; callers hold others.
+- A unit of work is a session with an identity map (``store.repositories`` on an ``AsyncSession``): an
+  object a repository hands out, or one given to an ``add``, is tracked, and what was changed on it is
+  written back before the next query and at ``commit`` (SQLAlchemy's autoflush). Changes are found by
+  SQLAlchemy's own attribute history, so in-place changes of a JSON value are lost on both.
+- A few repository calls work on rows directly, as the SQL adapter does with Core statements: a
+  conversation is read detached and only ``save()`` stores it; outbox ``add_many`` does not track its
+  messages; bulk updates change stored rows and leave objects already loaded as they were.
+- Optimistic locking columns (the mapper's ``version_id_col``) are checked and bumped on every write;
+  a stale one raises ``ConcurrentUpdate``, as ``StaleDataError`` does through the SQL unit of work.
+- Unique keys are read from the mapped tables (``models``): a duplicate raises ``DuplicateKey``, the error
+  the SQL unit of work raises for a unique violation. NULLs never collide, as in SQL.
+- Leaving a unit of work without ``commit()`` undoes its writes; objects it handed out are detached.
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
-from sqlalchemy import inspect
+from sqlalchemy import Integer, UniqueConstraint, inspect
+from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers.delivery.ratelimit import RateLimits
 from handlers.delivery.worker import Outcome, Outgoing, SendResult
-from handlers.kernel.ports import CaseDigest, EventClaim
+from handlers.kernel.ports import CaseDigest, ConcurrentUpdate, DuplicateKey, EventClaim
 from handlers.kernel.replies import Reply
 from models.base import LOCAL_TZ
 from models.broadcast import Broadcast, BroadcastStatus
@@ -61,190 +82,439 @@ class ManualClock:
         self._now = moment
 
 
+# -- what the mapped tables declare ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Table:
+    """What the fakes need to know of a mapped class, read from its SQLAlchemy mapping (never by hand)."""
+
+    name: str
+    mapper: Mapper[Any]
+    columns: tuple[str, ...]  # attribute keys of the mapped columns
+    primary_key: tuple[str, ...]
+    autoincrement: bool  # a single integer primary key that the database numbers
+    version: str | None  # the optimistic locking column, if any
+    unique_keys: tuple[tuple[str, ...], ...]  # primary key first, then UNIQUE constraints and indexes
+
+
+@cache
+def table_of(cls: type) -> _Table:
+    """The mapped table of ``cls`` as the fakes use it. Unique keys are those the models declare; the
+    contract tests check that the migrations create exactly these."""
+    mapper = inspect(cls)
+    table = mapper.local_table
+
+    def keys(columns: Iterable[Any]) -> tuple[str, ...]:
+        return tuple(mapper.get_property_by_column(column).key for column in columns)
+
+    primary_key = keys(mapper.primary_key)
+    unique_keys = [primary_key]
+    unique_keys += [keys(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    unique_keys += [keys(index.columns) for index in table.indexes if index.unique]
+    [first, *_] = mapper.primary_key
+    version = mapper.version_id_col
+    return _Table(
+        name=table.name,
+        mapper=mapper,
+        columns=tuple(attr.key for attr in mapper.column_attrs),
+        primary_key=primary_key,
+        autoincrement=len(primary_key) == 1 and isinstance(first.type, Integer),
+        version=None if version is None else mapper.get_property_by_column(version).key,
+        unique_keys=tuple(dict.fromkeys(unique_keys)),
+    )
+
+
+def _key_of(obj: Any) -> Any:
+    values = tuple(getattr(obj, key) for key in table_of(type(obj)).primary_key)
+    return values[0] if len(values) == 1 else values
+
+
+def _value(value: Any) -> Any:
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
+
+
+def _copy(obj: T) -> T:
+    """A new instance with the same column values and no history: what loading a row gives (SQLAlchemy's
+    loader, too, fills the instance's ``__dict__`` directly)."""
+    table = table_of(type(obj))
+    new: T = table.mapper.class_manager.new_instance()
+    new.__dict__.update({key: _value(getattr(obj, key)) for key in table.columns})
+    return new
+
+
+def _changed(obj: Any) -> dict[str, Any]:
+    """The columns set on a tracked object since it was loaded or last written (SQLAlchemy's history)."""
+    state = inspect(obj)
+    if not state.committed_state:  # nothing was set since
+        return {}
+    columns = table_of(type(obj)).columns
+    return {
+        key: getattr(obj, key)
+        for key in list(state.committed_state)
+        if key in columns and state.attrs[key].history.has_changes()
+    }
+
+
+def _loaded(obj: Any, key: str) -> Any:
+    """The value an attribute had when the object was loaded or last written, before any change since."""
+    history = inspect(obj).attrs[key].history
+    return history.deleted[0] if history.deleted else getattr(obj, key)
+
+
+def _expire(obj: Any) -> None:
+    """Expire every attribute, as a session's rollback does: read without a session, they raise
+    ``DetachedInstanceError``. (SQLAlchemy has no public call for an object outside a session.)"""
+    state = inspect(obj)
+    state._expire(state.dict, set())
+
+
+def _mark_clean(obj: Any, values: dict[str, Any] | None = None) -> None:
+    for key in table_of(type(obj)).columns if values is None else values:
+        value = getattr(obj, key) if values is None else values[key]
+        set_committed_value(obj, key, value)
+
+
+# -- the "database" -------------------------------------------------------------------------------------
+
+
 class FakeStore:
-    """The "database": rows by class and id, plus receipt sequences. Shared by every fake unit of work."""
+    """The "database": committed rows by class and primary key, each a private copy no caller holds, plus
+    the receipt sequences. Shared by every fake unit of work. Tests read it with ``all`` and ``rows``,
+    which hand out copies (changing them changes nothing stored)."""
 
     def __init__(self) -> None:
-        self.rows: dict[type, dict[int, Any]] = {}
-        self.next_id: dict[type, int] = {}
+        self.tables: dict[type, dict[Any, Any]] = {}
         self.sequences: dict[tuple[int, int], int] = {}
         self.fail_next_commit = False
         self.commits = 0
 
     def all(self, cls: type[T]) -> list[T]:
-        return list(self.rows.get(cls, {}).values())
+        """Copies of the stored rows of ``cls``, by primary key."""
+        table = self.tables.get(cls, {})
+        return [_copy(table[key]) for key in sorted(table)]
 
-    def insert(self, obj: Any) -> None:
-        cls = type(obj)
-        if getattr(obj, "id", None) is None:
-            self.next_id[cls] = self.next_id.get(cls, 0) + 1
-            obj.id = self.next_id[cls]
-        self.rows.setdefault(cls, {})[obj.id] = obj
+    @property
+    def rows(self) -> _Rows:
+        """``rows[cls][id]``: copies of the stored rows."""
+        return _Rows(self)
 
-    def snapshot(self) -> Any:
-        state = {cls: {oid: _columns(obj) for oid, obj in table.items()} for cls, table in self.rows.items()}
-        return state, dict(self.next_id), dict(self.sequences)
-
-    def restore(self, snap: Any) -> None:
-        state, next_id, sequences = snap
-        for cls in list(self.rows):
-            table = self.rows[cls]
-            kept = state.get(cls, {})
-            for oid in list(table):
-                if oid not in kept:
-                    del table[oid]
-                else:
-                    for key, value in kept[oid].items():
-                        setattr(table[oid], key, value)
-        self.next_id = next_id
-        self.sequences = sequences
+    def _next_id(self, cls: type) -> int:
+        return max(self.tables.get(cls, {}), default=0) + 1  # SQLite's rowid: the largest one plus one
 
 
-def _columns(obj: Any) -> dict[str, Any]:
-    return {attr.key: copy.deepcopy(getattr(obj, attr.key)) for attr in inspect(type(obj)).column_attrs}
+class _Rows:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def __getitem__(self, cls: type[T]) -> dict[Any, T]:
+        return {_key_of(row): row for row in self._store.all(cls)}
+
+
+_ABSENT = object()
+
+
+class FakeSession:
+    """One unit of work's view of the store: an identity map of tracked objects, written back on flush
+    (before every query and at commit), and an undo log of this transaction's writes."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self._tracked: dict[tuple[type, Any], Any] = {}
+        self._undo: dict[tuple[type, Any], Any] = {}
+        self._undo_sequences: dict[tuple[int, int], int | None] = {}
+        self.begun = False  # a transaction is open: any read or write since the last commit begins one
+
+    # reading
+    def rows(self, cls: type[T]) -> list[T]:
+        """The stored rows of ``cls`` (private: filter them, then hand out ``track``ed or ``detached``
+        copies), after writing back what was changed on tracked objects, as autoflush does."""
+        self.flush()
+        self.begun = True
+        return list(self.store.tables.get(cls, {}).values())
+
+    def row(self, cls: type[T], key: Any) -> T | None:
+        self.flush()
+        self.begun = True
+        found: T | None = self.store.tables.get(cls, {}).get(key)
+        return found
+
+    def track(self, row: T, *, refresh: bool = False) -> T:
+        """The session's object for a stored row: the one already handed out in this unit of work (as it
+        is, or reloaded with ``refresh`` like ``populate_existing``), else a new tracked copy."""
+        identity = (type(row), _key_of(row))
+        tracked = self._tracked.get(identity)
+        if tracked is None:
+            tracked = self._tracked[identity] = _copy(row)
+        elif refresh:
+            for key in table_of(type(row)).columns:
+                set_committed_value(tracked, key, _value(getattr(row, key)))
+        result: T = tracked
+        return result
+
+    def track_all(self, rows: Iterable[T]) -> list[T]:
+        return [self.track(row) for row in rows]
+
+    @staticmethod
+    def detached(row: T) -> T:
+        return _copy(row)
+
+    # writing
+    def add(self, obj: Any, *, track: bool = True) -> None:
+        """INSERT: number the row, check its unique keys, store a copy; the object itself is tracked (ORM
+        ``session.add``) unless ``track`` is false (a Core insert)."""
+        self.flush()
+        cls, table = type(obj), table_of(type(obj))
+        if table.autoincrement and getattr(obj, table.primary_key[0]) is None:
+            setattr(obj, table.primary_key[0], self.store._next_id(cls))
+        if table.version is not None:
+            setattr(obj, table.version, 1)  # as SQLAlchemy's version counter starts
+        if _key_of(obj) in self.store.tables.get(cls, {}):
+            raise DuplicateKey(table.name, table.primary_key)
+        self._check_unique(obj)
+        self._write(cls, _key_of(obj), _copy(obj))
+        _mark_clean(obj)
+        if track:
+            self._tracked[(cls, _key_of(obj))] = obj
+
+    def update(self, row: Any, **values: Any) -> None:
+        """A Core UPDATE of one stored row: objects already handed out keep what they hold."""
+        new = _copy(row)
+        for key, value in values.items():
+            set_committed_value(new, key, _value(value))
+        self._check_unique(new)
+        self._write(type(row), _key_of(row), new)
+
+    def delete(self, row: Any) -> None:
+        cls, key = type(row), _key_of(row)
+        if key in self.store.tables.get(cls, {}):
+            self._write(cls, key, _ABSENT)
+
+    def forget(self, obj: Any) -> None:
+        self._tracked.pop((type(obj), _key_of(obj)), None)
+
+    def next_sequence(self, key: tuple[int, int]) -> int:
+        self.begun = True
+        self._undo_sequences.setdefault(key, self.store.sequences.get(key))
+        self.store.sequences[key] = self.store.sequences.get(key, 0) + 1
+        return self.store.sequences[key]
+
+    def flush(self) -> None:
+        """Write back the columns set on tracked objects; a versioned row must still hold the version the
+        object was loaded with (else ``ConcurrentUpdate``), and each write bumps it."""
+        for (cls, key), obj in list(self._tracked.items()):
+            changes = _changed(obj)
+            if not changes:
+                continue
+            table = table_of(cls)
+            stored = self.store.tables.get(cls, {}).get(key)
+            if stored is None:
+                raise ConcurrentUpdate()  # deleted meanwhile: SQL's UPDATE matches no row (StaleDataError)
+            if table.version is not None:
+                if getattr(stored, table.version) != _loaded(obj, table.version):
+                    raise ConcurrentUpdate()
+                changes[table.version] = getattr(stored, table.version) + 1
+            self.update(stored, **changes)
+            _mark_clean(obj, changes)
+
+    def commit(self) -> None:
+        self.flush()
+        self._undo.clear()
+        self._undo_sequences.clear()
+        self.begun = False
+
+    def rollback(self) -> None:
+        """Undo this transaction's writes. As SQL's rollback does, every object handed out is expired: read
+        after the unit of work, it raises ``DetachedInstanceError`` (the fake cannot reload it within the
+        unit of work either, as SQL would; nothing here reads after a rollback). Objects added in this
+        transaction keep their values, as SQL's rollback leaves them."""
+        inserted = {identity for identity, before in self._undo.items() if before is _ABSENT}
+        for (cls, key), before in self._undo.items():
+            table = self.store.tables.setdefault(cls, {})
+            if before is _ABSENT:
+                table.pop(key, None)
+            else:
+                table[key] = before
+        for key, value in self._undo_sequences.items():
+            if value is None:
+                self.store.sequences.pop(key, None)
+            else:
+                self.store.sequences[key] = value
+        self._undo.clear()
+        self._undo_sequences.clear()
+        self.begun = False
+        for identity, obj in self._tracked.items():
+            if identity not in inserted:
+                _expire(obj)
+        self._tracked.clear()
+
+    def close(self) -> None:
+        """The end of the unit of work: what it handed out is detached, later changes go nowhere."""
+        self._tracked.clear()
+
+    def _write(self, cls: type, key: Any, row: Any) -> None:
+        self.begun = True
+        table = self.store.tables.setdefault(cls, {})
+        self._undo.setdefault((cls, key), table.get(key, _ABSENT))
+        if row is _ABSENT:
+            del table[key]
+        else:
+            table[key] = row
+
+    def _check_unique(self, obj: Any) -> None:
+        cls, table = type(obj), table_of(type(obj))
+        me = _key_of(obj)
+        stored = self.store.tables.get(cls, {})
+        for columns in table.unique_keys:
+            wanted = tuple(getattr(obj, column) for column in columns)
+            if any(value is None for value in wanted):
+                continue  # NULLs are never equal in a unique key
+            for other_key, other in stored.items():
+                if other_key != me and tuple(getattr(other, c) for c in columns) == wanted:
+                    raise DuplicateKey(table.name, columns)
+
+
+# -- the repositories -----------------------------------------------------------------------------------
 
 
 class _Repo:
-    def __init__(self, store: FakeStore) -> None:
-        self.store = store
+    def __init__(self, session: FakeSession) -> None:
+        self.s = session
 
 
 class FakeCommunes(_Repo):
     async def get(self, commune_id: int) -> Commune | None:
-        return self.store.rows.get(Commune, {}).get(commune_id)
+        row = self.s.row(Commune, commune_id)
+        return None if row is None else self.s.track(row)
 
     async def by_code(self, code: str) -> Commune | None:
-        return next((c for c in self.store.all(Commune) if c.code.upper() == code.upper()), None)
+        found = [c for c in self.s.rows(Commune) if c.code.upper() == code.upper()]
+        return self.s.track(found[0]) if found else None
 
     async def list_all(self) -> Sequence[Commune]:
-        return sorted(self.store.all(Commune), key=lambda c: c.name)
+        return self.s.track_all(sorted(self.s.rows(Commune), key=lambda c: c.name))
 
-    async def _scoped(self, cls: type[T], commune_id: int, include_inactive: bool) -> list[T]:
-        rows = [r for r in self.store.all(cls) if r.commune_id == commune_id]  # type: ignore[attr-defined]
+    def _scoped(self, cls: type[T], commune_id: int, include_inactive: bool) -> list[T]:
+        rows = [r for r in self.s.rows(cls) if r.commune_id == commune_id]  # type: ignore[attr-defined]
         if not include_inactive:
             rows = [r for r in rows if r.active]  # type: ignore[attr-defined]
-        return sorted(rows, key=lambda r: (r.position, r.id))  # type: ignore[attr-defined]
+        return self.s.track_all(sorted(rows, key=lambda r: (r.position, r.id)))  # type: ignore[attr-defined]
 
     async def fields(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[PetitionField]:
-        return await self._scoped(PetitionField, commune_id, include_inactive)
+        return self._scoped(PetitionField, commune_id, include_inactive)
 
     async def villages(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Village]:
-        return await self._scoped(Village, commune_id, include_inactive)
+        return self._scoped(Village, commune_id, include_inactive)
 
     async def units(self, commune_id: int, *, include_inactive: bool = False) -> Sequence[Unit]:
-        return await self._scoped(Unit, commune_id, include_inactive)
+        return self._scoped(Unit, commune_id, include_inactive)
 
     async def add(self, item: Commune | PetitionField | Village | Unit | RoutingRule) -> None:
-        self.store.insert(item)
+        self.s.add(item)
 
     async def routing_rules(self, commune_id: int) -> Sequence[RoutingRule]:
-        rules = [r for r in self.store.all(RoutingRule) if r.commune_id == commune_id]
-        return sorted(rules, key=lambda r: (r.position, r.id))
+        rules = [r for r in self.s.rows(RoutingRule) if r.commune_id == commune_id]
+        return self.s.track_all(sorted(rules, key=lambda r: (r.position, r.id)))
 
     async def replace_routing(self, commune_id: int, rules: Sequence[RoutingRule]) -> None:
-        table = self.store.rows.setdefault(RoutingRule, {})
-        for key in [k for k, r in table.items() if r.commune_id == commune_id]:
-            del table[key]
+        for rule in self.s.rows(RoutingRule):
+            if rule.commune_id == commune_id:
+                self.s.delete(rule)
         for rule in rules:
-            self.store.insert(rule)
+            self.s.add(rule)
 
 
 class FakeCitizens(_Repo):
     async def get(self, commune_id: int, citizen_id: int) -> Citizen | None:
-        citizen = self.store.rows.get(Citizen, {}).get(citizen_id)
-        return citizen if citizen is not None and citizen.commune_id == commune_id else None
+        citizen = self.s.row(Citizen, citizen_id)
+        return self.s.track(citizen) if citizen is not None and citizen.commune_id == commune_id else None
 
     async def by_account(self, commune_id: int, channel: str, account_id: str) -> Citizen | None:
-        return next(
-            (
-                c
-                for c in self.store.all(Citizen)
-                if (c.commune_id, c.channel, c.account_id) == (commune_id, channel, account_id)
-            ),
-            None,
-        )
+        wanted = (commune_id, channel, account_id)
+        found = [c for c in self.s.rows(Citizen) if (c.commune_id, c.channel, c.account_id) == wanted]
+        return self.s.track(found[0]) if found else None
 
     async def add(self, citizen: Citizen) -> None:
-        self.store.insert(citizen)
+        self.s.add(citizen)
 
     async def add_consent(self, record: ConsentRecord) -> None:
-        self.store.insert(record)
+        self.s.add(record)
 
     async def mark_unreachable(self, channel: str, chat_id: str, at: datetime) -> int:
-        citizens = [c for c in self.store.all(Citizen) if (c.channel, c.chat_id) == (channel, chat_id)]
-        for citizen in citizens:
+        rows = [c for c in self.s.rows(Citizen) if (c.channel, c.chat_id) == (channel, chat_id)]
+        for citizen in self.s.track_all(rows):  # loaded and changed, as the SQL adapter does
             citizen.unreachable_at = at
-        return len(citizens)
+        self.s.flush()
+        return len(rows)
 
     async def mark_reachable(self, channel: str, chat_id: str) -> None:
-        for citizen in self.store.all(Citizen):
+        for citizen in self.s.rows(Citizen):
             if (citizen.channel, citizen.chat_id) == (channel, chat_id):
-                citizen.unreachable_at = None
+                self.s.update(citizen, unreachable_at=None)
 
     async def latest_consent(self, commune_id: int, citizen_id: int) -> ConsentRecord | None:
         records = [
-            r
-            for r in self.store.all(ConsentRecord)
-            if r.commune_id == commune_id and r.citizen_id == citizen_id
+            r for r in self.s.rows(ConsentRecord) if r.commune_id == commune_id and r.citizen_id == citizen_id
         ]
-        return max(records, key=lambda r: (r.at, r.id), default=None)
+        latest = max(records, key=lambda r: (r.at, r.id), default=None)
+        return None if latest is None else self.s.track(latest)
 
 
 class FakeConversations(_Repo):
+    """Conversations are read detached and written by ``save`` alone, as ``SqlConversations`` does."""
+
     async def get(self, channel: str, chat_id: str) -> Conversation | None:
-        return next(
-            (c for c in self.store.all(Conversation) if (c.channel, c.chat_id) == (channel, chat_id)), None
-        )
+        found = [c for c in self.s.rows(Conversation) if (c.channel, c.chat_id) == (channel, chat_id)]
+        return self.s.detached(found[0]) if found else None
 
     async def save(self, conversation: Conversation) -> None:
         if conversation.id is None:
-            conversation.version = 1
-            self.store.insert(conversation)
-        else:
-            conversation.version += 1
+            self.s.add(conversation, track=False)
+            return
+        stored = self.s.row(Conversation, conversation.id)
+        if stored is None or stored.version != conversation.version:
+            raise ConcurrentUpdate()
+        values = {key: getattr(conversation, key) for key in table_of(Conversation).columns}
+        self.s.update(stored, **{**values, "version": conversation.version + 1})
+        conversation.version += 1
 
     async def mark_unreachable(self, channel: str, chat_id: str) -> None:
-        for conversation in self.store.all(Conversation):
+        for conversation in self.s.rows(Conversation):
             if (conversation.channel, conversation.chat_id) == (channel, chat_id):
-                conversation.unreachable = True
+                self.s.update(conversation, unreachable=True)
 
 
 class FakeCases(_Repo):
     async def next_sequence(self, commune_id: int, year: int) -> int:
-        key = (commune_id, year)
-        self.store.sequences[key] = self.store.sequences.get(key, 0) + 1
-        return self.store.sequences[key]
+        return self.s.next_sequence((commune_id, year))
 
     async def add(self, case: Case) -> None:
-        if any(c.code == case.code for c in self.store.all(Case)):
-            raise AssertionError(f"duplicate case code {case.code}")
-        self.store.insert(case)
+        self.s.add(case)
 
     async def add_attachment(self, attachment: CaseAttachment) -> None:
-        self.store.insert(attachment)
+        self.s.add(attachment)
 
     async def add_event(self, event: CaseEvent) -> None:
-        self.store.insert(event)
-
-    async def by_code(self, commune_id: int, code: str) -> Case | None:
-        return next(
-            (c for c in self.store.all(Case) if c.commune_id == commune_id and c.code == code.upper()), None
-        )
-
-    async def for_citizen(self, commune_id: int, citizen_id: int, *, limit: int = 20) -> Sequence[Case]:
-        cases = [c for c in self.store.all(Case) if c.commune_id == commune_id and c.citizen_id == citizen_id]
-        return sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)[:limit]
-
-    async def events(self, commune_id: int, case_id: int) -> Sequence[CaseEvent]:
-        events = [e for e in self.store.all(CaseEvent) if e.commune_id == commune_id and e.case_id == case_id]
-        return sorted(events, key=lambda e: (e.at, e.id))
+        self.s.add(event)
 
     def _mine(self, cls: type[T], commune_id: int) -> list[T]:
-        return [row for row in self.store.all(cls) if row.commune_id == commune_id]  # type: ignore[attr-defined]
+        return [row for row in self.s.rows(cls) if row.commune_id == commune_id]  # type: ignore[attr-defined]
+
+    async def by_code(self, commune_id: int, code: str) -> Case | None:
+        found = [c for c in self._mine(Case, commune_id) if c.code == code.upper()]
+        return self.s.track(found[0]) if found else None
+
+    async def for_citizen(self, commune_id: int, citizen_id: int, *, limit: int = 20) -> Sequence[Case]:
+        cases = [c for c in self._mine(Case, commune_id) if c.citizen_id == citizen_id]
+        return self.s.track_all(sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)[:limit])
+
+    async def events(self, commune_id: int, case_id: int) -> Sequence[CaseEvent]:
+        events = [e for e in self._mine(CaseEvent, commune_id) if e.case_id == case_id]
+        return self.s.track_all(sorted(events, key=lambda e: (e.at, e.id)))
 
     async def get(self, commune_id: int, case_id: int) -> Case | None:
-        case = self.store.rows.get(Case, {}).get(case_id)
-        return case if case is not None and case.commune_id == commune_id else None
+        case = self.s.row(Case, case_id)
+        return self.s.track(case) if case is not None and case.commune_id == commune_id else None
 
     async def queue(
         self,
@@ -260,16 +530,16 @@ class FakeCases(_Repo):
             for c in self._mine(Case, commune_id)
             if c.status in statuses and unit_id in (None, c.unit_id) and field_slug in (None, c.field_slug)
         ]
-        return sorted(cases, key=lambda c: (c.received_at, c.id))[:limit]
+        return self.s.track_all(sorted(cases, key=lambda c: (c.received_at, c.id))[:limit])
 
     async def at_reception(self, commune_id: int, day: date) -> Sequence[Case]:
         prefix = f"{day.isoformat()}:"
         cases = [c for c in self._mine(Case, commune_id) if (c.reception_key or "").startswith(prefix)]
-        return sorted(cases, key=lambda c: c.id)
+        return self.s.track_all(sorted(cases, key=lambda c: c.id))
 
     async def search(self, commune_id: int, words: Sequence[str], *, limit: int = 20) -> Sequence[Case]:
         cases = [c for c in self._mine(Case, commune_id) if all(w in c.search_text for w in words)]
-        return sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)[:limit]
+        return self.s.track_all(sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)[:limit])
 
     async def received_since(
         self,
@@ -299,90 +569,107 @@ class FakeCases(_Repo):
         ]
 
     async def office_pending_ids(self, *, limit: int) -> Sequence[int]:
-        return [case.id for case in await self.office_pending(limit=limit)]
+        waiting = sorted(c.id for c in self.s.rows(Case) if c.office_pending)
+        return waiting[:limit]
 
     async def office_pending(self, *, limit: int, case_id: int | None = None) -> Sequence[Case]:
-        waiting = [c for c in self.store.all(Case) if c.office_pending and case_id in (None, c.id)]
-        return sorted(waiting, key=lambda c: c.id)[:limit]
+        waiting = [c for c in self.s.rows(Case) if c.office_pending and case_id in (None, c.id)]
+        return self.s.track_all(sorted(waiting, key=lambda c: c.id)[:limit])
 
     async def by_ids(self, commune_id: int, ids: Sequence[int]) -> Sequence[Case]:
-        return sorted((c for c in self._mine(Case, commune_id) if c.id in ids), key=lambda c: c.id)
+        return self.s.track_all(sorted((c for c in self._mine(Case, commune_id) if c.id in ids), key=_by_id))
 
     async def duplicates_of(self, commune_id: int, case_id: int) -> Sequence[Case]:
-        return [c for c in self._mine(Case, commune_id) if c.duplicate_of_id == case_id]
+        found = [c for c in self._mine(Case, commune_id) if c.duplicate_of_id == case_id]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def add_result(self, result: CaseResult) -> None:
-        self.store.insert(result)
+        self.s.add(result)
 
     async def latest_result(self, commune_id: int, case_id: int) -> CaseResult | None:
         results = [r for r in self._mine(CaseResult, commune_id) if r.case_id == case_id]
-        return max(results, key=lambda r: r.id, default=None)
+        latest = max(results, key=_by_id, default=None)
+        return None if latest is None else self.s.track(latest)
 
     async def get_result(self, commune_id: int, result_id: int) -> CaseResult | None:
-        result = self.store.rows.get(CaseResult, {}).get(result_id)
-        return result if result is not None and result.commune_id == commune_id else None
+        result = self.s.row(CaseResult, result_id)
+        return self.s.track(result) if result is not None and result.commune_id == commune_id else None
 
     async def add_card(self, card: CaseCard) -> None:
-        self.store.insert(card)
+        self.s.add(card)
 
     async def cards(self, commune_id: int, case_id: int, purpose: CardPurpose) -> Sequence[CaseCard]:
-        return [c for c in self._mine(CaseCard, commune_id) if c.case_id == case_id and c.purpose == purpose]
+        found = [c for c in self._mine(CaseCard, commune_id) if c.case_id == case_id and c.purpose == purpose]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def add_info_request(self, request: InfoRequest) -> None:
-        self.store.insert(request)
+        self.s.add(request)
 
     async def open_info_request(self, commune_id: int, case_id: int) -> InfoRequest | None:
         open_ = [
             r for r in self._mine(InfoRequest, commune_id) if r.case_id == case_id and r.answered_at is None
         ]
-        return max(open_, key=lambda r: r.id, default=None)
+        latest = max(open_, key=_by_id, default=None)
+        return None if latest is None else self.s.track(latest)
 
     async def add_hot_spot(self, hot_spot: HotSpot) -> None:
-        self.store.insert(hot_spot)
+        self.s.add(hot_spot)
 
     async def hot_spots_since(self, commune_id: int, since: datetime) -> Sequence[HotSpot]:
-        return [h for h in self._mine(HotSpot, commune_id) if h.detected_at >= since]
+        found = [h for h in self._mine(HotSpot, commune_id) if h.detected_at >= since]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def attachments(self, commune_id: int, case_id: int) -> Sequence[CaseAttachment]:
-        return [
-            a for a in self.store.all(CaseAttachment) if a.commune_id == commune_id and a.case_id == case_id
-        ]
+        found = [a for a in self._mine(CaseAttachment, commune_id) if a.case_id == case_id]
+        return self.s.track_all(sorted(found, key=_by_id))
+
+
+def _by_id(row: Any) -> int:
+    identity: int = row.id
+    return identity
+
+
+_UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 class FakeOutbox(_Repo):
     async def add(self, message: OutboxMessage) -> None:
-        if any(m.delivery_key == message.delivery_key for m in self.store.all(OutboxMessage)):
-            raise AssertionError(f"duplicate delivery key {message.delivery_key}")
-        self.store.insert(message)
+        self.s.add(message)
 
     async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
-        for message in messages:
-            await self.add(message)
+        for message in messages:  # one Core INSERT in SQL: numbered, not tracked
+            self.s.add(message, track=False)
 
     async def get(self, message_id: int) -> OutboxMessage | None:
-        return self.store.rows.get(OutboxMessage, {}).get(message_id)
+        row = self.s.row(OutboxMessage, message_id)
+        return None if row is None else self.s.track(row)
 
     async def get_many(self, ids: Sequence[int]) -> Sequence[OutboxMessage]:
-        table = self.store.rows.get(OutboxMessage, {})
-        return [table[i] for i in sorted(ids) if i in table]
+        wanted = set(ids)
+        return self.s.track_all(sorted((m for m in self.s.rows(OutboxMessage) if m.id in wanted), key=_by_id))
 
     async def mark_sent(self, sent: Sequence[tuple[int, str | None, datetime]]) -> None:
-        table = self.store.rows.get(OutboxMessage, {})
         for message_id, external, at in sent:
-            row = table[message_id]
-            row.status, row.sent_at, row.external_id = OutboxStatus.SENT, at, external
-            row.attempts += 1
-            row.lease_until = row.last_error = None
+            row = self.s.row(OutboxMessage, message_id)
+            if row is not None:
+                self.s.update(
+                    row,
+                    status=OutboxStatus.SENT,
+                    sent_at=at,
+                    external_id=external,
+                    attempts=row.attempts + 1,
+                    lease_until=None,
+                    last_error=None,
+                )
 
     async def latest_to(self, channel: str, chat_id: str, *, limit: int) -> Sequence[OutboxMessage]:
-        rows = [m for m in self.store.all(OutboxMessage) if (m.channel, m.chat_id) == (channel, chat_id)]
-        return sorted(rows, key=lambda m: m.id, reverse=True)[:limit]
+        rows = [m for m in self.s.rows(OutboxMessage) if (m.channel, m.chat_id) == (channel, chat_id)]
+        return self.s.track_all(sorted(rows, key=_by_id, reverse=True)[:limit])
 
     async def has_unsent(self, channel: str, chat_id: str) -> bool:
         return any(
-            (m.channel, m.chat_id) == (channel, chat_id)
-            and m.status in (OutboxStatus.PENDING, OutboxStatus.SENDING)
-            for m in self.store.all(OutboxMessage)
+            (m.channel, m.chat_id) == (channel, chat_id) and m.status in _UNSENT
+            for m in self.s.rows(OutboxMessage)
         )
 
     async def claim_due(
@@ -394,11 +681,9 @@ class FakeOutbox(_Repo):
         channel: str | None = None,
         chat_id: str | None = None,
     ) -> Sequence[OutboxMessage]:
-        rows = sorted(self.store.all(OutboxMessage), key=lambda m: m.id)
-        unsent = (OutboxStatus.PENDING, OutboxStatus.SENDING)
         heads: dict[tuple[str, str], OutboxMessage] = {}
-        for row in rows:
-            if row.status in unsent:
+        for row in sorted(self.s.rows(OutboxMessage), key=_by_id):
+            if row.status in _UNSENT:
                 heads.setdefault((row.channel, row.chat_id), row)
         due = [
             row
@@ -407,34 +692,34 @@ class FakeOutbox(_Repo):
             or (row.status == OutboxStatus.SENDING and row.lease_until is not None and row.lease_until < now)
         ]
         due = [r for r in due if channel in (None, r.channel) and chat_id in (None, r.chat_id)]
-        claimed = sorted(due, key=lambda m: (m.priority, m.id))[:limit]
-        for row in claimed:
-            row.status = OutboxStatus.SENDING
-            row.lease_until = lease_until
+        claimed = self.s.track_all(sorted(due, key=lambda m: (m.priority, m.id))[:limit])
+        for message in claimed:  # loaded and changed, as the SQL adapter does
+            message.status = OutboxStatus.SENDING
+            message.lease_until = lease_until
+        self.s.flush()
         return claimed
 
     async def release_leases(self) -> int:
-        rows = [m for m in self.store.all(OutboxMessage) if m.status == OutboxStatus.SENDING]
+        rows = [m for m in self.s.rows(OutboxMessage) if m.status == OutboxStatus.SENDING]
         for row in rows:
-            row.status, row.lease_until = OutboxStatus.PENDING, None
+            self.s.update(row, status=OutboxStatus.PENDING, lease_until=None)
         return len(rows)
 
     async def fail_pending(self, channel: str, chat_id: str, *, reason: str) -> int:
         rows = self._pending(channel, chat_id)
         for row in rows:
-            row.status = OutboxStatus.FAILED
-            row.last_error = reason
+            self.s.update(row, status=OutboxStatus.FAILED, last_error=reason[:500])
         return len(rows)
 
     async def move_pending(self, channel: str, chat_id: str, new_chat_id: str) -> int:
         rows = self._pending(channel, chat_id)
         for row in rows:
-            row.chat_id = new_chat_id
+            self.s.update(row, chat_id=new_chat_id)
         return len(rows)
 
     async def broadcast_counts(self, broadcast_id: int) -> dict[OutboxStatus, int]:
         counts: dict[OutboxStatus, int] = {}
-        for m in self.store.all(OutboxMessage):
+        for m in self.s.rows(OutboxMessage):
             if m.broadcast_id == broadcast_id:
                 counts[m.status] = counts.get(m.status, 0) + 1
         return counts
@@ -442,17 +727,17 @@ class FakeOutbox(_Repo):
     async def cancel_broadcast(self, broadcast_id: int, *, reason: str) -> int:
         rows = [
             m
-            for m in self.store.all(OutboxMessage)
+            for m in self.s.rows(OutboxMessage)
             if m.broadcast_id == broadcast_id and m.status == OutboxStatus.PENDING
         ]
         for row in rows:
-            row.status, row.last_error = OutboxStatus.FAILED, reason
+            self.s.update(row, status=OutboxStatus.FAILED, last_error=reason[:500])
         return len(rows)
 
     def _pending(self, channel: str, chat_id: str) -> list[OutboxMessage]:
         return [
             m
-            for m in self.store.all(OutboxMessage)
+            for m in self.s.rows(OutboxMessage)
             if (m.channel, m.chat_id) == (channel, chat_id)
             and m.status in (OutboxStatus.PENDING, OutboxStatus.WAITING)
         ]
@@ -460,108 +745,104 @@ class FakeOutbox(_Repo):
     async def release_waiting(self, channel: str, chat_id: str, now: datetime) -> int:
         rows = [
             m
-            for m in self.store.all(OutboxMessage)
+            for m in self.s.rows(OutboxMessage)
             if (m.channel, m.chat_id) == (channel, chat_id) and m.status == OutboxStatus.WAITING
         ]
         for row in rows:
-            row.status, row.next_attempt_at = OutboxStatus.PENDING, now
+            self.s.update(row, status=OutboxStatus.PENDING, next_attempt_at=now)
         return len(rows)
 
     async def count_waiting(self, channel: str, chat_id: str) -> int:
         return sum(
             1
-            for m in self.store.all(OutboxMessage)
+            for m in self.s.rows(OutboxMessage)
             if (m.channel, m.chat_id) == (channel, chat_id) and m.status == OutboxStatus.WAITING
         )
 
 
 class FakeStaff(_Repo):
     async def memberships(self, channel: str, account_id: str) -> Sequence[StaffMember]:
-        return [
+        found = [
             m
-            for m in self.store.all(StaffMember)
+            for m in self.s.rows(StaffMember)
             if (m.channel, m.account_id) == (channel, account_id) and m.active
         ]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def get(self, commune_id: int, staff_id: int) -> StaffMember | None:
-        member = self.store.rows.get(StaffMember, {}).get(staff_id)
-        return member if member is not None and member.commune_id == commune_id else None
+        member = self.s.row(StaffMember, staff_id)
+        return self.s.track(member) if member is not None and member.commune_id == commune_id else None
+
+    def _members(self, commune_id: int) -> list[StaffMember]:
+        return [m for m in self.s.rows(StaffMember) if m.commune_id == commune_id and m.active]
 
     async def members(self, commune_id: int) -> Sequence[StaffMember]:
-        members = [m for m in self.store.all(StaffMember) if m.commune_id == commune_id and m.active]
-        return sorted(members, key=lambda m: (m.name, m.id))
+        return self.s.track_all(sorted(self._members(commune_id), key=lambda m: (m.name, m.id)))
 
     async def roles(self, staff_ids: Sequence[int]) -> Sequence[StaffRole]:
-        return [r for r in self.store.all(StaffRole) if r.staff_id in staff_ids]
+        return self.s.track_all(
+            sorted((r for r in self.s.rows(StaffRole) if r.staff_id in staff_ids), key=_by_id)
+        )
 
     async def with_role(
         self, commune_id: int, role: Role, unit_id: int | None = None
     ) -> Sequence[StaffMember]:
-        ids = {
-            r.staff_id for r in self.store.all(StaffRole) if r.role == role and unit_id in (None, r.unit_id)
-        }
-        return [m for m in await self.members(commune_id) if m.id in ids]
+        ids = {r.staff_id for r in self.s.rows(StaffRole) if r.role == role and unit_id in (None, r.unit_id)}
+        found = [m for m in self._members(commune_id) if m.id in ids]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def add(self, member: StaffMember) -> None:
-        self.store.insert(member)
+        self.s.add(member)
 
     async def add_role(self, role: StaffRole) -> None:
-        self.store.insert(role)
+        self.s.add(role)
 
     async def invite(self, token: str) -> StaffInvite | None:
-        return next((i for i in self.store.all(StaffInvite) if i.token == token), None)
+        found = [i for i in self.s.rows(StaffInvite) if i.token == token]
+        return self.s.track(found[0]) if found else None
 
     async def add_invite(self, invite: StaffInvite) -> None:
-        self.store.insert(invite)
+        self.s.add(invite)
 
     async def group(self, channel: str, chat_id: str) -> StaffGroup | None:
-        return next(
-            (g for g in self.store.all(StaffGroup) if (g.channel, g.chat_id) == (channel, chat_id)),
-            None,
-        )
+        found = [g for g in self.s.rows(StaffGroup) if (g.channel, g.chat_id) == (channel, chat_id)]
+        return self.s.track(found[0]) if found else None
 
     async def groups(self, commune_id: int, *, unit_id: int | None) -> Sequence[StaffGroup]:
-        return [
+        found = [
             g
-            for g in self.store.all(StaffGroup)
+            for g in self.s.rows(StaffGroup)
             if g.commune_id == commune_id and g.active and g.unit_id == unit_id
         ]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def add_group(self, group: StaffGroup) -> None:
-        self.store.insert(group)
+        self.s.add(group)
 
     async def prompt(self, staff_id: int, channel: str, chat_id: str) -> StaffPrompt | None:
-        return next(
-            (
-                p
-                for p in self.store.all(StaffPrompt)
-                if (p.staff_id, p.channel, p.chat_id) == (staff_id, channel, chat_id)
-            ),
-            None,
-        )
+        wanted = (staff_id, channel, chat_id)
+        found = [p for p in self.s.rows(StaffPrompt) if (p.staff_id, p.channel, p.chat_id) == wanted]
+        return self.s.track(found[0]) if found else None
 
     async def set_prompt(self, prompt: StaffPrompt) -> None:
         await self.clear_prompt(prompt.staff_id, prompt.channel, prompt.chat_id)
-        self.store.insert(prompt)
+        self.s.add(prompt)
 
     async def clear_prompt(self, staff_id: int, channel: str, chat_id: str) -> None:
-        table = self.store.rows.get(StaffPrompt, {})
-        for key in [
-            k for k, p in table.items() if (p.staff_id, p.channel, p.chat_id) == (staff_id, channel, chat_id)
-        ]:
-            del table[key]
+        for prompt in self.s.rows(StaffPrompt):
+            if (prompt.staff_id, prompt.channel, prompt.chat_id) == (staff_id, channel, chat_id):
+                self.s.delete(prompt)
 
 
 class FakeProcessedEvents(_Repo):
     async def claim(
         self, event_key: str, at: datetime, *, channel: str, chat_id: str, sender_id: str
     ) -> EventClaim:
-        table = self.store.rows.setdefault(ProcessedEvent, {})
-        if event_key in table:
+        if self.s.row(ProcessedEvent, event_key) is not None:
             return EventClaim(first=False, chat_busy=False)
-        table[event_key] = ProcessedEvent(event_key=event_key, processed_at=at)
-        busy = await FakeOutbox(self.store).has_unsent(channel, chat_id)
-        staff = bool(await FakeStaff(self.store).memberships(channel, sender_id))
+        self.s.add(ProcessedEvent(event_key=event_key, processed_at=at), track=False)
+        busy = await FakeOutbox(self.s).has_unsent(channel, chat_id)
+        staff = bool(await FakeStaff(self.s).memberships(channel, sender_id))
         return EventClaim(first=True, chat_busy=busy, staff=staff)
 
 
@@ -571,246 +852,215 @@ class CommitFailed(Exception):
 
 class FakeCalendar(_Repo):
     async def overrides(self, commune_id: int) -> Sequence[CalendarOverride]:
-        return sorted(
-            (o for o in self.store.all(CalendarOverride) if o.commune_id == commune_id), key=lambda o: o.day
-        )
+        found = [o for o in self.s.rows(CalendarOverride) if o.commune_id == commune_id]
+        return self.s.track_all(sorted(found, key=lambda o: o.day))
 
     async def add(self, override: CalendarOverride) -> None:
-        if any(
-            (o.commune_id, o.day) == (override.commune_id, override.day)
-            for o in self.store.all(CalendarOverride)
-        ):
-            raise AssertionError("one override per commune and day")
-        self.store.insert(override)
+        self.s.add(override)
 
     async def remove(self, override: CalendarOverride) -> None:
-        del self.store.rows[CalendarOverride][override.id]
+        self.s.flush()
+        self.s.delete(override)
+        self.s.forget(override)
 
 
 class FakeReminders(_Repo):
     async def claim(self, commune_id: int, key: str, at: datetime) -> bool:
-        if any(r.key == key for r in self.store.all(SentReminder)):
+        if any(r.key == key for r in self.s.rows(SentReminder)):
             return False
-        self.store.insert(SentReminder(commune_id=commune_id, key=key, sent_at=at))
+        self.s.add(SentReminder(commune_id=commune_id, key=key, sent_at=at), track=False)
         return True
 
 
 class FakePlan(_Repo):
     async def tasks(self, commune_id: int, *, open_only: bool = True) -> Sequence[PlanTask]:
         tasks = [
-            t for t in self.store.all(PlanTask) if t.commune_id == commune_id and (t.is_open or not open_only)
+            t for t in self.s.rows(PlanTask) if t.commune_id == commune_id and (t.is_open or not open_only)
         ]
-        return sorted(tasks, key=lambda t: (t.due_on, t.id))
+        return self.s.track_all(sorted(tasks, key=lambda t: (t.due_on, t.id)))
 
     async def get(self, commune_id: int, task_id: int) -> PlanTask | None:
-        task = self.store.rows.get(PlanTask, {}).get(task_id)
-        return task if task is not None and task.commune_id == commune_id else None
+        task = self.s.row(PlanTask, task_id)
+        return self.s.track(task) if task is not None and task.commune_id == commune_id else None
 
     async def add(self, task: PlanTask) -> None:
-        if any(
-            (t.commune_id, t.title, t.due_on) == (task.commune_id, task.title, task.due_on)
-            for t in self.store.all(PlanTask)
-        ):
-            raise AssertionError("one task per commune, title and deadline")
-        self.store.insert(task)
+        self.s.add(task)
 
 
 class FakeSubscriptions(_Repo):
     async def of(self, commune_id: int, citizen_id: int) -> Subscription | None:
-        return next(
-            (
-                s
-                for s in self.store.all(Subscription)
-                if (s.commune_id, s.citizen_id) == (commune_id, citizen_id)
-            ),
-            None,
-        )
+        wanted = (commune_id, citizen_id)
+        found = [s for s in self.s.rows(Subscription) if (s.commune_id, s.citizen_id) == wanted]
+        return self.s.track(found[0]) if found else None
 
     async def add(self, subscription: Subscription) -> None:
-        if await self.of(subscription.commune_id, subscription.citizen_id) is not None:
-            raise AssertionError("one subscription per commune and citizen")
-        self.store.insert(subscription)
+        self.s.add(subscription)
 
     async def active(self, commune_id: int) -> Sequence[Subscription]:
-        return [s for s in self.store.all(Subscription) if s.commune_id == commune_id and s.active]
+        found = [s for s in self.s.rows(Subscription) if s.commune_id == commune_id and s.active]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def recipients(
         self, commune_id: int, *, after: int, limit: int
     ) -> Sequence[tuple[Subscription, Citizen]]:
-        citizens = self.store.rows.get(Citizen, {})
+        citizens = {c.id: c for c in self.s.rows(Citizen)}
         found = [
             (s, citizens[s.citizen_id])
-            for s in sorted(self.store.all(Subscription), key=lambda s: s.id)
+            for s in sorted(self.s.rows(Subscription), key=_by_id)
             if s.commune_id == commune_id
             and s.active
             and s.id > after
             and citizens[s.citizen_id].unreachable_at is None
         ]
-        return found[:limit]
+        return [(self.s.track(s), self.s.track(c)) for s, c in found[:limit]]
 
     async def cancel_for_chat(self, channel: str, chat_id: str, at: datetime, *, reason: str) -> int:
-        citizens = {c.id for c in self.store.all(Citizen) if (c.channel, c.chat_id) == (channel, chat_id)}
-        cancelled = 0
-        for subscription in self.store.all(Subscription):
-            if subscription.citizen_id in citizens and subscription.active:
-                subscription.cancelled_at, subscription.cancel_reason = at, reason
-                cancelled += 1
-        return cancelled
+        citizens = {c.id for c in self.s.rows(Citizen) if (c.channel, c.chat_id) == (channel, chat_id)}
+        cancelled = [s for s in self.s.rows(Subscription) if s.citizen_id in citizens and s.active]
+        for subscription in cancelled:
+            self.s.update(subscription, cancelled_at=at, cancel_reason=reason)
+        return len(cancelled)
 
 
 class FakeReception(_Repo):
     async def changes(self, commune_id: int, first: date, last: date) -> Sequence[ReceptionChange]:
         found = [
-            c
-            for c in self.store.all(ReceptionChange)
-            if c.commune_id == commune_id and first <= c.day <= last
+            c for c in self.s.rows(ReceptionChange) if c.commune_id == commune_id and first <= c.day <= last
         ]
-        return sorted(found, key=lambda c: (c.day, c.id))
+        return self.s.track_all(sorted(found, key=lambda c: (c.day, c.id)))
 
     async def add(self, change: ReceptionChange) -> None:
-        if any(
-            (c.commune_id, c.day, c.kind) == (change.commune_id, change.day, change.kind)
-            for c in self.store.all(ReceptionChange)
-        ):
-            raise AssertionError("one change of a kind per commune and day")
-        self.store.insert(change)
+        self.s.add(change)
 
     async def remove(self, change: ReceptionChange) -> None:
-        del self.store.rows[ReceptionChange][change.id]
+        self.s.flush()
+        self.s.delete(change)
+        self.s.forget(change)
 
 
 class FakeConferences(_Repo):
     async def next_number(self, commune_id: int) -> int:
-        return 1 + max(
-            (d.number for d in self.store.all(Conference) if d.commune_id == commune_id), default=0
-        )
+        numbers = [d.number for d in self.s.rows(Conference) if d.commune_id == commune_id]
+        return 1 + max(numbers, default=0)
 
     async def add(self, session: Conference) -> None:
-        self.store.insert(session)
+        self.s.add(session)
 
     async def get(self, commune_id: int, number: int) -> Conference | None:
-        return next(
-            (d for d in self.store.all(Conference) if (d.commune_id, d.number) == (commune_id, number)),
-            None,
-        )
+        found = [d for d in self.s.rows(Conference) if (d.commune_id, d.number) == (commune_id, number)]
+        return self.s.track(found[0]) if found else None
 
     async def by_id(self, conference_id: int) -> Conference | None:
-        return self.store.rows.get(Conference, {}).get(conference_id)
+        row = self.s.row(Conference, conference_id)
+        return None if row is None else self.s.track(row)
 
     async def starting(self, commune_id: int, first: datetime, last: datetime) -> Sequence[Conference]:
         found = [
-            d
-            for d in self.store.all(Conference)
-            if d.commune_id == commune_id and first <= d.starts_at <= last
+            d for d in self.s.rows(Conference) if d.commune_id == commune_id and first <= d.starts_at <= last
         ]
-        return sorted(found, key=lambda d: (d.starts_at, d.id))
+        return self.s.track_all(sorted(found, key=lambda d: (d.starts_at, d.id)))
 
     async def participants(self, conference_id: int) -> Sequence[ConferenceParticipant]:
-        return sorted(
-            (p for p in self.store.all(ConferenceParticipant) if p.conference_id == conference_id),
-            key=lambda p: p.id,
-        )
+        found = [p for p in self.s.rows(ConferenceParticipant) if p.conference_id == conference_id]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def participant(self, conference_id: int, citizen_id: int) -> ConferenceParticipant | None:
-        return next(
-            (p for p in await self.participants(conference_id) if p.citizen_id == citizen_id),
-            None,
-        )
+        found = [
+            p
+            for p in self.s.rows(ConferenceParticipant)
+            if (p.conference_id, p.citizen_id) == (conference_id, citizen_id)
+        ]
+        return self.s.track(found[0]) if found else None
 
     async def add_participant(self, participant: ConferenceParticipant) -> None:
-        if await self.participant(participant.conference_id, participant.citizen_id) is not None:
-            raise AssertionError("one registration per session and citizen")
-        self.store.insert(participant)
+        self.s.add(participant)
 
     async def questions(self, conference_id: int) -> Sequence[Case]:
-        return sorted(
-            (c for c in self.store.all(Case) if c.conference_id == conference_id), key=lambda c: c.id
-        )
+        found = [c for c in self.s.rows(Case) if c.conference_id == conference_id]
+        return self.s.track_all(sorted(found, key=_by_id))
 
 
 class FakeBroadcasts(_Repo):
     async def add(self, broadcast: Broadcast) -> None:
-        if await self.by_key(broadcast.key) is not None:
-            raise AssertionError(f"duplicate broadcast key {broadcast.key}")
-        self.store.insert(broadcast)
+        self.s.add(broadcast)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
-        return self.store.rows.get(Broadcast, {}).get(broadcast_id)
+        row = self.s.row(Broadcast, broadcast_id)
+        return None if row is None else self.s.track(row)
 
     async def by_key(self, key: str) -> Broadcast | None:
-        return next((b for b in self.store.all(Broadcast) if b.key == key), None)
+        found = [b for b in self.s.rows(Broadcast) if b.key == key]
+        return self.s.track(found[0]) if found else None
 
     async def sending(self) -> Sequence[Broadcast]:
-        return sorted(
-            (b for b in self.store.all(Broadcast) if b.status is BroadcastStatus.SENDING), key=lambda b: b.id
-        )
+        found = [b for b in self.s.rows(Broadcast) if b.status is BroadcastStatus.SENDING]
+        return self.s.track_all(sorted(found, key=_by_id))
 
     async def of_conference(self, conference_id: int) -> Sequence[Broadcast]:
-        return sorted(
-            (b for b in self.store.all(Broadcast) if b.conference_id == conference_id), key=lambda b: b.id
-        )
+        found = [b for b in self.s.rows(Broadcast) if b.conference_id == conference_id]
+        return self.s.track_all(sorted(found, key=_by_id))
 
 
 class FakeUnhandled(_Repo):
     async def add(self, message: UnhandledMessage) -> None:
-        if any(m.event_key == message.event_key for m in self.store.all(UnhandledMessage)):
-            raise AssertionError("one kept message per event")
-        self.store.insert(message)
+        self.s.add(message)
 
 
 class FakeChannelTokens(_Repo):
     async def get(self, channel: str, account: str, *, for_update: bool = False) -> ChannelToken | None:
-        return next(
-            (t for t in self.store.all(ChannelToken) if (t.channel, t.account) == (channel, account)), None
-        )
+        found = [t for t in self.s.rows(ChannelToken) if (t.channel, t.account) == (channel, account)]
+        return self.s.track(found[0], refresh=True) if found else None
 
     async def add(self, token: ChannelToken) -> None:
-        if await self.get(token.channel, token.account) is not None:
-            raise AssertionError("one token row per channel account")
-        self.store.insert(token)
+        self.s.add(token)
 
 
 class FakeChatContacts(_Repo):
     async def touch(self, channel: str, chat_id: str, at: datetime) -> None:
-        found = await self.get(channel, chat_id)
-        if found is None:
-            self.store.insert(ChatContact(channel=channel, chat_id=chat_id, last_inbound_at=at))
-        elif found.last_inbound_at < at:
-            found.last_inbound_at = at
+        found = [c for c in self.s.rows(ChatContact) if (c.channel, c.chat_id) == (channel, chat_id)]
+        if not found:
+            self.s.add(ChatContact(channel=channel, chat_id=chat_id, last_inbound_at=at), track=False)
+        elif found[0].last_inbound_at < at:
+            self.s.update(found[0], last_inbound_at=at)
 
     async def get(self, channel: str, chat_id: str) -> ChatContact | None:
-        return next(
-            (c for c in self.store.all(ChatContact) if (c.channel, c.chat_id) == (channel, chat_id)), None
-        )
+        found = [c for c in self.s.rows(ChatContact) if (c.channel, c.chat_id) == (channel, chat_id)]
+        return self.s.track(found[0], refresh=True) if found else None
 
 
 class FakeUnitOfWork:
+    """One transaction on the shared ``FakeStore``, through its own ``FakeSession``."""
+
     def __init__(self, store: FakeStore) -> None:
         self.store = store
-        self.communes = FakeCommunes(store)
-        self.citizens = FakeCitizens(store)
-        self.conversations = FakeConversations(store)
-        self.cases = FakeCases(store)
-        self.outbox = FakeOutbox(store)
-        self.processed = FakeProcessedEvents(store)
-        self.staff = FakeStaff(store)
-        self.calendar = FakeCalendar(store)
-        self.reminders = FakeReminders(store)
-        self.plan = FakePlan(store)
-        self.subscriptions = FakeSubscriptions(store)
-        self.reception = FakeReception(store)
-        self.conferences = FakeConferences(store)
-        self.broadcasts = FakeBroadcasts(store)
-        self.unhandled = FakeUnhandled(store)
-        self.tokens = FakeChannelTokens(store)
-        self.contacts = FakeChatContacts(store)
-        self._snapshot: Any = None
-        self._committed = False
+        self._session: FakeSession | None = None
 
     async def __aenter__(self) -> Self:
-        self._snapshot = self.store.snapshot()
-        self._committed = False
+        session = self._session = FakeSession(self.store)
+        self.communes = FakeCommunes(session)
+        self.citizens = FakeCitizens(session)
+        self.conversations = FakeConversations(session)
+        self.cases = FakeCases(session)
+        self.outbox = FakeOutbox(session)
+        self.processed = FakeProcessedEvents(session)
+        self.staff = FakeStaff(session)
+        self.calendar = FakeCalendar(session)
+        self.reminders = FakeReminders(session)
+        self.plan = FakePlan(session)
+        self.subscriptions = FakeSubscriptions(session)
+        self.reception = FakeReception(session)
+        self.conferences = FakeConferences(session)
+        self.broadcasts = FakeBroadcasts(session)
+        self.unhandled = FakeUnhandled(session)
+        self.tokens = FakeChannelTokens(session)
+        self.contacts = FakeChatContacts(session)
         return self
+
+    @property
+    def session(self) -> FakeSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its 'async with' block")
+        return self._session
 
     async def __aexit__(
         self,
@@ -818,20 +1068,25 @@ class FakeUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._committed:
-            await self.rollback()
+        session = self.session
+        try:
+            if session.begun:  # what was not committed is undone, as SQL's rollback on leaving
+                session.rollback()
+        finally:
+            session.close()
+            self._session = None
 
     async def commit(self) -> None:
+        session = self.session
+        session.flush()
         if self.store.fail_next_commit:
             self.store.fail_next_commit = False
             raise CommitFailed("database went away")
-        self._committed = True
-        self._snapshot = self.store.snapshot()
+        session.commit()
         self.store.commits += 1
 
     async def rollback(self) -> None:
-        if self._snapshot is not None:
-            self.store.restore(self._snapshot)
+        self.session.rollback()
 
 
 class FakeUnitOfWorkFactory:
@@ -840,6 +1095,14 @@ class FakeUnitOfWorkFactory:
 
     def __call__(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.store)
+
+
+@runtime_checkable
+class Inspectable(Protocol):
+    """A test's unit-of-work factory whose stored rows the test can read (``store.all(cls)``): the fake's
+    ``FakeUnitOfWorkFactory``, or ``tests.db.InspectableSqlUnitOfWorkFactory`` on a SQLite file."""
+
+    store: Any
 
 
 class RecordingSender:

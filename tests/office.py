@@ -25,7 +25,7 @@ from models.outbox import OutboxMessage
 from models.staff import Role
 from scheduler.sweep import ReminderSweep
 from tests.chat import Chat
-from tests.fakes import FakeUnitOfWorkFactory, ManualClock
+from tests.fakes import Inspectable, ManualClock
 
 CHANNEL = "console"
 OFFICE_GROUP = "-100500"
@@ -146,7 +146,7 @@ class World:
 
     # -- what chats received ------------------------------------------------------------------------
     def _rows(self) -> list[OutboxMessage]:
-        assert isinstance(self.uow_factory, FakeUnitOfWorkFactory), "inbox reading is for the in-memory store"
+        assert isinstance(self.uow_factory, Inspectable), "inbox reading needs a store the test can read"
         rows: Sequence[OutboxMessage] = self.uow_factory.store.all(OutboxMessage)
         return sorted(rows, key=lambda row: row.id)
 
@@ -174,13 +174,13 @@ class World:
 
 def case_of(world: World, code: str) -> Case:
     """The case with this receipt code, as the in-memory store holds it now."""
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     return next(c for c in world.uow_factory.store.all(Case) if c.code == code)
 
 
 def events_of(world: World, code: str, action: CaseAction | None = None) -> list[CaseEvent]:
     """The case's timeline, or only its entries of one kind."""
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     case = case_of(world, code)
     return [
         e

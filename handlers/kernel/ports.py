@@ -61,6 +61,18 @@ class ConcurrentUpdate(Exception):
     """Another worker changed the same rows first; the whole unit of work may be retried."""
 
 
+class DuplicateKey(ConcurrentUpdate):
+    """A row with the same unique key is stored already. Every unique key here names one thing (a receipt
+    code, a delivery key, a chat's conversation), so the usual cause is a concurrent worker that inserted it
+    first: like any concurrent update, the whole unit of work may be retried, and the retry finds the row.
+    The store raises it when the unit of work ends; the fakes as soon as the row is added."""
+
+    def __init__(self, table: str = "", columns: tuple[str, ...] = ()) -> None:
+        super().__init__(f"duplicate key on {table} ({', '.join(columns)})" if table else "duplicate key")
+        self.table = table
+        self.columns = columns
+
+
 class StoreUnavailable(Exception):
     """The database cannot be reached right now (down, restarting, connection lost, locked): nothing was
     stored, and the same work will succeed once it is back. Channels keep the event and try it again."""

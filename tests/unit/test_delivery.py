@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from handlers.delivery.ratelimit import RateLimiter, RateLimits
 from handlers.delivery.worker import DeliveryConfig, OutboxDelivery, Outcome, SendResult
+from handlers.kernel.ports import UnitOfWorkFactory
 from models.citizen import Citizen
+from models.commune import Commune
 from models.enums import OutboxPriority, OutboxStatus
 from models.outbox import OutboxMessage
+from tests.conftest import Backend
 from tests.fakes import (
-    FakeStore,
     FakeTimer,
     FakeUnitOfWorkFactory,
     ManualClock,
@@ -22,8 +25,9 @@ from tests.fakes import (
 
 
 @pytest.fixture
-def uow_factory() -> FakeUnitOfWorkFactory:
-    return FakeUnitOfWorkFactory()
+def uow_factory(backend: Backend, commune: Commune) -> UnitOfWorkFactory:
+    """The test's backend (the fake, or SQLite with ``--backend=sqlite``), with the demo commune (id 1)."""
+    return backend.uow_factory
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def timer() -> FakeTimer:
 
 
 def make_delivery(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, timer: FakeTimer, sender: RecordingSender
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, timer: FakeTimer, sender: RecordingSender
 ) -> OutboxDelivery:
     return OutboxDelivery(
         uow_factory=uow_factory,
@@ -45,7 +49,7 @@ def make_delivery(
 
 
 async def enqueue(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, chat: str, text: str, priority: int = 0
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, chat: str, text: str, priority: int = 0
 ) -> int:
     async with uow_factory() as uow:
         message = outbox_message(clock, chat, text, priority=priority)
@@ -54,12 +58,12 @@ async def enqueue(
     return message.id
 
 
-def statuses(store: FakeStore) -> dict[str, OutboxStatus]:
+def statuses(store: Any) -> dict[str, OutboxStatus]:
     return {m.payload["text"]: m.status for m in store.all(OutboxMessage)}
 
 
 async def test_each_chat_gets_its_messages_in_order_and_one_at_a_time(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
 ) -> None:
     sender = RecordingSender(RateLimits())
     delivery = make_delivery(uow_factory, clock, timer, sender)
@@ -73,7 +77,7 @@ async def test_each_chat_gets_its_messages_in_order_and_one_at_a_time(
 
 
 async def test_a_private_chat_gets_about_one_message_a_second_after_a_short_burst(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
 ) -> None:
     sender = RecordingSender(RateLimits(chat_per_second=1.0, chat_burst=3))
     delivery = make_delivery(uow_factory, clock, timer, sender)
@@ -115,7 +119,7 @@ async def test_a_group_gets_at_most_twenty_messages_a_minute(timer: FakeTimer) -
 
 
 async def test_a_429_is_retried_after_retry_after_and_holds_the_chat(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
 ) -> None:
     sender = RecordingSender(RateLimits())
     sender.scripted["100"] = [SendResult(Outcome.RETRY, retry_after=7, error="Too Many Requests")]
@@ -134,7 +138,7 @@ async def test_a_429_is_retried_after_retry_after_and_holds_the_chat(
 
 
 async def test_server_errors_back_off_and_finally_give_up(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
 ) -> None:
     sender = RecordingSender(RateLimits())
     sender.scripted["100"] = [SendResult(Outcome.RETRY, error="Bad Gateway")] * 20
@@ -153,7 +157,7 @@ async def test_server_errors_back_off_and_finally_give_up(
 
 
 async def test_a_blocked_chat_marks_the_citizen_unreachable_and_drops_its_queue(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
 ) -> None:
     async with uow_factory() as uow:
         citizen = Citizen(commune_id=1, channel="telegram", account_id="100", chat_id="100")
@@ -178,7 +182,7 @@ async def test_a_blocked_chat_marks_the_citizen_unreachable_and_drops_its_queue(
 
 
 async def test_a_message_claimed_by_a_dead_sender_is_sent_after_its_lease(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
 ) -> None:
     sender = RecordingSender(RateLimits())
     delivery = make_delivery(uow_factory, clock, timer, sender)
@@ -193,7 +197,7 @@ async def test_a_message_claimed_by_a_dead_sender_is_sent_after_its_lease(
 
 
 async def test_replies_go_before_bulk_in_a_pass(
-    uow_factory: FakeUnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
+    uow_factory: UnitOfWorkFactory, clock: ManualClock, timer: FakeTimer
 ) -> None:
     sender = RecordingSender(RateLimits())
     delivery = make_delivery(uow_factory, clock, timer, sender)

@@ -12,7 +12,7 @@ from handlers.dispatch.commands import HELP, TABLE
 from handlers.dispatch.office_router import CASE_BUTTONS, STAFF_BUTTONS
 from models.case import Case
 from models.staff import Role, StaffInvite, StaffMember
-from tests.fakes import FakeUnitOfWorkFactory
+from tests.fakes import Inspectable
 from tests.office import OFFICE_GROUP, Member, World
 
 REFUSED = "Tài khoản này không có quyền dùng chức năng này."
@@ -139,7 +139,7 @@ async def code(world: World, people: dict[str, Member]) -> str:
 
 
 def case_id(world: World, code: str) -> int:
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     return next(c.id for c in world.uow_factory.store.all(Case) if c.code == code)
 
 
@@ -206,7 +206,7 @@ async def test_a_removed_member_is_refused_from_their_next_action(
 
 
 async def test_an_admin_cannot_remove_themselves(world: World, people: dict[str, Member]) -> None:
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     me = next(m for m in world.uow_factory.store.all(StaffMember) if m.account_id == people["admin"].account)
     assert await people["admin"].press_token(f"s:rmok:{me.id}") == (
         "Không thể tự xóa mình; đề nghị một quản trị viên khác thực hiện."
@@ -272,7 +272,7 @@ async def test_the_word_thamgia_in_a_sentence_is_not_taken_for_an_invitation(wor
 async def test_an_invitation_link_is_never_made_in_a_group(world: World, people: dict[str, Member]) -> None:
     reply = await people["admin"].say("/moi clerk", group=OFFICE_GROUP)
     assert reply.startswith("Thao tác này chỉ làm trong tin nhắn riêng")
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     assert world.uow_factory.store.all(StaffInvite) == []
 
 

@@ -10,7 +10,7 @@ import pytest
 from handlers.cases.redact import mask_identity
 from models.outbox import OutboxMessage
 from models.staff import Role
-from tests.fakes import FakeUnitOfWorkFactory
+from tests.fakes import Inspectable
 from tests.office import OFFICE_GROUP, Member, World
 
 NAME, PHONE, ADDRESS = "Nguyễn Văn An", "0912 345 678", "Xóm Đồng Bầu, xã Phú Thịnh"
@@ -108,7 +108,7 @@ async def test_nothing_but_the_denouncers_own_chat_and_the_handlers_private_chat
     world: World, staff: dict[str, Member], code: str
 ) -> None:
     await staff["clerk"].say(f"/hoso {code}")  # the clerk's private view is allowed to show it
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     allowed = {"5001", staff["clerk"].account}
     for message in world.uow_factory.store.all(OutboxMessage):
         if message.chat_id not in allowed:

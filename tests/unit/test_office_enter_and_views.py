@@ -8,7 +8,7 @@ from handlers.filing.paper import parse_day
 from models.case import Case
 from models.enums import CaseStatus
 from models.staff import Role
-from tests.fakes import FakeUnitOfWorkFactory
+from tests.fakes import Inspectable
 from tests.office import OFFICE_GROUP, Member, World
 
 ROAD = (
@@ -17,7 +17,7 @@ ROAD = (
 
 
 def cases(world: World) -> list[Case]:
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     return sorted(world.uow_factory.store.all(Case), key=lambda c: c.id)
 
 

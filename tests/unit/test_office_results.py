@@ -7,7 +7,7 @@ import pytest
 from models.case import Case, CaseAttachment, CaseResult, ResultStatus
 from models.enums import CaseStatus
 from models.staff import Role
-from tests.fakes import FakeUnitOfWorkFactory
+from tests.fakes import Inspectable
 from tests.office import OFFICE_GROUP, Member, World
 
 ROAD = (
@@ -27,8 +27,8 @@ async def cast(world: World) -> tuple[Member, Member, Member]:
     return clerk, leader, officer
 
 
-def store(world: World) -> FakeUnitOfWorkFactory:
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+def store(world: World) -> Inspectable:
+    assert isinstance(world.uow_factory, Inspectable)
     return world.uow_factory
 
 

@@ -18,7 +18,7 @@ from models.deadlines.duties import Every, ReportDuty, due_before, upcoming
 from models.plan import PlanTask
 from models.staff import Role
 from scheduler.sweep import ReminderSweep
-from tests.fakes import FakeUnitOfWorkFactory
+from tests.fakes import Inspectable
 from tests.office import Member, World, lines_with, sweep_each_morning
 
 CALENDAR = calendar_with([])
@@ -148,7 +148,7 @@ async def import_rows(world: World, rows: Sequence[Sequence[Cell]]) -> TaskImpor
 
 
 def stored_tasks(world: World) -> list[PlanTask]:
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     return sorted(world.uow_factory.store.all(PlanTask), key=lambda task: task.id)
 
 
@@ -366,7 +366,7 @@ async def test_the_lead_unit_the_office_or_an_admin_marks_a_task_done_and_others
     assert "Đã ghi nhận hoàn thành" in await clerk.say(f"/nhiemvu xong [{mark}]")
     assert "Đã ghi nhận hoàn thành" in await admin.say(f"/nhiemvu DONE {talk}")
     assert "đã được ghi nhận hoàn thành ngày 12/05/2026" in await kt.say(f"/nhiemvu xong {road}")
-    assert isinstance(world.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(world.uow_factory, Inspectable)
     done_by = {task.id: task.done_by for task in world.uow_factory.store.all(PlanTask)}
     assert None not in done_by.values()
     assert "Rà soát đường" not in await kt.say("/nhiemvu")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from handlers.cases.communes import CommuneSpec, import_commune
@@ -10,12 +12,13 @@ from handlers.kernel.catalogue import Catalogue
 from handlers.kernel.config import IntakeConfig
 from models.case import Case
 from tests.chat import Chat
-from tests.fakes import FakeUnitOfWorkFactory, ManualClock
+from tests.conftest import Backend
+from tests.fakes import ManualClock
 
 
 @pytest.fixture
-async def two_communes(demo_spec: CommuneSpec, clock: ManualClock) -> FakeUnitOfWorkFactory:
-    factory = FakeUnitOfWorkFactory()
+async def two_communes(backend: Backend, demo_spec: CommuneSpec, clock: ManualClock) -> Any:
+    factory = backend.uow_factory
     other = demo_spec.model_copy(update={"code": "AL", "name": "Xã An Lão"})
     async with factory() as uow:
         await import_commune(uow, demo_spec, now=clock.now())
@@ -24,13 +27,13 @@ async def two_communes(demo_spec: CommuneSpec, clock: ManualClock) -> FakeUnitOf
     return factory
 
 
-def chat_on(factory: FakeUnitOfWorkFactory, catalogue: Catalogue, clock: ManualClock, chat_id: str) -> Chat:
+def chat_on(factory: Any, catalogue: Catalogue, clock: ManualClock, chat_id: str) -> Chat:
     engine = ConversationEngine(uow_factory=factory, clock=clock, catalogue=catalogue, config=IntakeConfig())
     return Chat(engine, clock, chat_id=chat_id)
 
 
 async def test_without_a_deep_link_the_citizen_is_asked_which_commune(
-    two_communes: FakeUnitOfWorkFactory, catalogue: Catalogue, clock: ManualClock
+    two_communes: Any, catalogue: Catalogue, clock: ManualClock
 ) -> None:
     chat = chat_on(two_communes, catalogue, clock, "1")
     await chat.send("/start")
@@ -40,7 +43,7 @@ async def test_without_a_deep_link_the_citizen_is_asked_which_commune(
 
 
 async def test_a_deep_link_with_a_commune_code_skips_the_question(
-    two_communes: FakeUnitOfWorkFactory, catalogue: Catalogue, clock: ManualClock
+    two_communes: Any, catalogue: Catalogue, clock: ManualClock
 ) -> None:
     chat = chat_on(two_communes, catalogue, clock, "2")
     await chat.send("/start AL_gui")

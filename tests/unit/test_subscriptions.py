@@ -10,11 +10,11 @@ from handlers.subscriptions.citizen import CONSENT_VERSION
 from models.subscription import Subscription, Topic
 from tests.chat import Chat
 from tests.conftest import Backend
-from tests.fakes import FakeUnitOfWorkFactory
+from tests.fakes import Inspectable
 
 
 def subscriptions(backend: Backend) -> list[Subscription]:
-    assert isinstance(backend.uow_factory, FakeUnitOfWorkFactory)
+    assert isinstance(backend.uow_factory, Inspectable)
     return backend.uow_factory.store.all(Subscription)
 
 
