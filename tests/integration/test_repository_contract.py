@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 from sqlalchemy import inspect as reflect
+from sqlalchemy.orm.exc import DetachedInstanceError
 
 from handlers.kernel.ports import ConcurrentUpdate, DuplicateKey
 from models.base import Base
@@ -132,6 +133,19 @@ async def test_a_change_without_commit_or_after_the_unit_of_work_is_lost(
         reloaded = await uow.cases.by_code(commune.id, code)
         assert reloaded is not None
         assert reloaded.petitioner_name == "Nguyễn Văn An"
+
+
+async def test_what_a_unit_of_work_handed_out_cannot_be_read_once_it_ended_without_commit(
+    backend: Backend, commune: Commune, new_chat: Callable[..., Chat]
+) -> None:
+    """As a session's rollback expires what it loaded. (On the fake this is the one private SQLAlchemy call,
+    ``tests.fakes._expire``: this test fails loudly if SQLAlchemy changes it.)"""
+    code = await new_chat().file_petition()
+    async with backend.uow_factory() as uow:
+        case = await uow.cases.by_code(commune.id, code)
+        assert case is not None
+    with pytest.raises(DetachedInstanceError):
+        _ = case.petitioner_name
 
 
 async def test_an_unsaved_change_to_a_conversation_is_lost_and_a_saved_one_kept(
