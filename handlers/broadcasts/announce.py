@@ -78,12 +78,7 @@ def _chosen(answer: Answer) -> str | None:
 
 
 async def announce_command(turn: StaffTurn, argument: str) -> None:
-    if not turn.me.handles_triage:
-        turn.say(Msg.ANNOUNCE_NOT_YOURS)
-        return
-    if turn.in_group:
-        turn.say(Msg.OFFICE_PRIVATE_ONLY)
-        return
+    """``/thongbao [TEXT]`` — the router has checked the roles and the private chat (see ``ANNOUNCE``)."""
     if argument.strip():
         await _take_text(FLOW.turn(turn, AnnounceDraft()), argument)
         return

@@ -142,9 +142,7 @@ def _typed(payload: Answer) -> str | None:
 
 
 async def start(turn: StaffTurn) -> None:
-    if turn.in_group:
-        turn.say(Msg.OFFICE_PRIVATE_ONLY)
-        return
+    """``/nhaphoso`` — private only: the router refuses it in a group (see ``ENTER``)."""
     await FLOW.start(turn, EnterDraft())
 
 

@@ -147,9 +147,7 @@ async def remove(uow: UnitOfWork, member: StaffMember, now: datetime) -> None:
 
 
 async def invite(turn: StaffTurn, argument: str) -> None:
-    if turn.in_group:
-        turn.say(Msg.OFFICE_PRIVATE_ONLY)  # a link posted in a group could be used by anyone in it
-        return
+    """``/moi`` — private only: the router refuses it in a group (see ``INVITE``)."""
     words = argument.split()
     role = parse_role(words[0]) if words else None
     unit = None
@@ -333,7 +331,7 @@ INVITE = StaffCommand(
     key="invite",
     names=("moi", "invite"),
     roles=ADMINS,
-    private_only=True,
+    private_only=True,  # a link posted in a group could be used by anyone in it
     summary=Msg.OFFICE_SUMMARY_INVITE,
     about=Msg.OFFICE_ABOUT_INVITE,
     run=invite,

@@ -888,7 +888,6 @@ class Msg(StrEnum):
     ANNOUNCE_MESSAGE = "announce.message"
     ANNOUNCE_SEND = "announce.send"
     ANNOUNCE_STARTED = "announce.started"
-    ANNOUNCE_NOT_YOURS = "announce.not_yours"
     ANNOUNCE_ABOUT = "announce.about"
     ANNOUNCE_SUMMARY = "announce.summary"
     CONFERENCE_NONE_CITIZEN = "conference.none_citizen"
