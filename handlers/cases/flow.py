@@ -10,7 +10,6 @@ supplement, subscriptions, conferences); each registers into ``STEPS``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,7 +17,6 @@ from handlers.cases.citizen_turn import Turn
 from handlers.kernel import steps as engine
 from handlers.kernel.catalogue.keys import Msg
 from handlers.kernel.events import Payload, Unsupported
-from handlers.kernel.replies import Choice
 from handlers.kernel.steps import Answer, Chosen
 
 __all__ = ["Answer", "Chosen"]  # the kernel's, named here too: what every citizen step receives
@@ -58,12 +56,6 @@ class Step(StrEnum):
     CONFERENCE_ADDRESS = "dialogue_address"
 
 
-AskFn = Callable[[Turn], Awaitable[None]]
-AnswerFn = Callable[[Turn, Answer], Awaitable[None]]
-ChoicesFn = Callable[[Turn], Awaitable[list[Choice]]]
-MatchFn = Callable[[Turn, str], Awaitable[str | None]]
-
-
 class Part(StrEnum):
     """Parts of a petition the citizen can edit from the summary."""
 
@@ -82,10 +74,6 @@ class StepSpec(engine.StepSpec[Turn]):
     drafting: bool = False  # part of writing a petition
     part: Part | None = None
     keyboard: bool = False  # the question shows a reply keyboard (share location / phone)
-
-
-async def no_choices(turn: Turn) -> list[Choice]:
-    return []
 
 
 STEPS: dict[Step, StepSpec] = {}
@@ -148,11 +136,6 @@ def _what_key(what: str) -> Msg:
         return Msg(f"what.{what}")
     except ValueError:
         return Msg.WHAT_OTHER
-
-
-async def resolve(turn: Turn, payload: Payload) -> Answer | None:
-    """Turn a raw payload into an answer for the current step; None when a pressed button is stale."""
-    return await CITIZEN.resolve(turn, payload)
 
 
 async def dispatch(turn: Turn, payload: Payload) -> None:
