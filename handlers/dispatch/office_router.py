@@ -412,7 +412,18 @@ class OfficeRouter:
         if prompt is None or flow is None or flow not in flows:
             turn.say(Msg.OFFICE_PROMPT_EXPIRED)
             return
-        await flow.answer(turn, dict(prompt.data), pick)
+        await self._answer_flow(turn, flow, prompt, pick)
+
+    async def _answer_flow(
+        self, turn: StaffTurn, flow: GuidedFlow, prompt: StaffPrompt, payload: Payload
+    ) -> None:
+        """An answer (typed or pressed) to a guided flow's question, if the person may still use the flow
+        (its command and sub-action, as the table says today: roles may have changed since it was asked)."""
+        if not flow.allows(turn.me):
+            await turn.clear_prompt()
+            turn.refuse()
+            return
+        await flow.answer(turn, dict(prompt.data), payload)
 
     # -- answers -------------------------------------------------------------------------------------
     async def _answer(self, turn: StaffTurn, prompt: StaffPrompt, payload: Payload) -> None:
@@ -425,11 +436,7 @@ class OfficeRouter:
             return
         flow = flow_of(prompt.action)
         if flow is not None:
-            if not flow.allows(actor):
-                await turn.clear_prompt()
-                turn.refuse()
-                return
-            await flow.answer(turn, dict(prompt.data), payload)
+            await self._answer_flow(turn, flow, prompt, payload)
             return
         spec = CASE_PROMPTS.get(prompt.action)
         if spec is None or prompt.case_id is None:
